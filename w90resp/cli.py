@@ -6,10 +6,7 @@ import sys
 
 from . import __version__
 from . import commands as _commands
-
-
-class UserError(Exception):
-    """An error caused by the user's input; printed as one line, no traceback."""
+from .errors import UserError
 
 
 def _subcommand_modules():
