@@ -33,6 +33,8 @@ class TightBinding:
     atoms : list of (species, Cartesian position) for symmetry analysis
     parameters : model parameters, copied to output files
     quadrupole_sites : callable(Orbital)->bool choosing where Q_lambda lives (None: all p, d)
+    magnetic_moments : None for a time-reversal-symmetric system, else one 3-vector per
+        atom (collinear moments); decides the (magnetic) point group used for symmetry
     """
     name: str
     real_lattice: np.ndarray
@@ -44,6 +46,7 @@ class TightBinding:
     atoms: list = field(default_factory=list)
     parameters: dict = field(default_factory=dict)
     quadrupole_sites: object = None
+    magnetic_moments: object = None
 
     def __post_init__(self):
         self.real_lattice = np.asarray(self.real_lattice, dtype=float)

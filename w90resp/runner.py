@@ -1,0 +1,83 @@
+"""Running w90resp calculators through WannierBerri's k-sum framework.
+
+One place decides the grid (FFT sub-grid x K-points), the point group used to reduce
+the K-points and symmetrize results (from spglib on the structure), and where
+WannierBerri's scratch files go; the response modules only define calculators.
+"""
+import contextlib
+import io
+import os
+import tempfile
+
+import numpy as np
+
+
+def grid_division(nk, max_fft=64):
+    """Split ``nk`` points per direction into NKdiv x NKFFT with NKFFT <= max_fft."""
+    nk = int(nk)
+    if nk < 1:
+        raise ValueError("nk must be a positive integer")
+    for d in range(1, nk + 1):
+        if nk % d == 0 and nk // d <= max_fft:
+            return d, nk // d
+    return nk, 1
+
+
+def prepare_system(tb, symmetry=True):
+    """WannierBerri system of ``tb`` with its point group set from the structure.
+
+    With ``symmetry`` and atoms known, spglib finds the operations
+    (``System.set_pointgroup_from_structure``).  Without magnetic moments WannierBerri
+    adds time reversal; a model that breaks time reversal must carry
+    ``tb.magnetic_moments`` (or run with ``symmetry=False``).
+    """
+    system = tb.to_wannierberri()
+    if symmetry and tb.atoms:
+        moments = getattr(tb, "magnetic_moments", None)
+        if moments is not None:
+            labels = [a[0] for a in tb.atoms]
+            pos_red = np.array([a[1] for a in tb.atoms]) @ np.linalg.inv(tb.real_lattice)
+            system.set_structure(positions=pos_red, atom_labels=labels,
+                                 magnetic_moments=np.asarray(moments, dtype=float))
+        system.set_pointgroup_from_structure()
+    return system
+
+
+def make_grid(tb, system, nk, max_fft=64):
+    """A ``wannierberri.Grid`` with ``nk`` points along each periodic direction."""
+    import wannierberri as wb
+    nk3 = [int(nk) if p else 1 for p in tb.periodic]
+    divs = [grid_division(n, max_fft) for n in nk3]
+    return wb.Grid(system, NKdiv=[d[0] for d in divs], NKFFT=[d[1] for d in divs])
+
+
+def run(tb, calculators, nk, symmetry=True, use_irred_kpt=None, max_fft=64,
+        progress=False, system=None):
+    """Evaluate ``calculators`` (dict name -> WannierBerri calculator) on an nk grid.
+
+    Returns a dict name -> data array (e.g. (nmu, 3, 3, ...)) summed over the grid,
+    symmetrized over the point group when ``symmetry`` is on.  WannierBerri's files
+    go to a temporary directory; its console output is shown only with ``progress``.
+    """
+    import wannierberri as wb
+    if system is None:
+        system = prepare_system(tb, symmetry=symmetry)
+    grid = make_grid(tb, system, nk, max_fft=max_fft)
+    if use_irred_kpt is None:
+        use_irred_kpt = symmetry
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="w90resp_") as tmp:
+        sink = contextlib.nullcontext() if progress else contextlib.redirect_stdout(io.StringIO())
+        try:
+            os.chdir(tmp)
+            with sink:
+                result = wb.run(system, grid, calculators,
+                                use_irred_kpt=bool(use_irred_kpt and symmetry),
+                                symmetrize=bool(symmetry),
+                                fout_name=os.path.join(tmp, "wb"),
+                                file_Klist_path=os.path.join(tmp, "klist"),
+                                print_progress_step_time=5 if progress else 1e9,
+                                print_progress_step_percent=10 if progress else 100)
+        finally:
+            os.chdir(cwd)
+    return {name: np.array(r.data) for name, r in result.results.items()}
