@@ -22,6 +22,7 @@ is the same as ``even`` for the projector; it is kept separate to document the r
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -146,9 +147,8 @@ def component_labels(spec, basis="strain"):
     if spec.name == "fcim":
         sym = "f" if basis == "strain" else "F"
         return [f"{sym}_{a}{b}^{{{lam}}}" for a in XYZ for b in XYZ for lam in LAMBDA_LABELS]
-    if spec.name == "spin-me":
-        return [f"T_{a}{i}" for a in XYZ for i in XYZ]
-    return [f"{spec.symbol}_{i}" for i in XYZ]
+    letters = [LAMBDA_LABELS if n == 5 else XYZ for n in spec.shape]
+    return [f"{spec.symbol}_" + "".join(idx) for idx in itertools.product(*letters)]
 
 
 def component_indices(spec):
