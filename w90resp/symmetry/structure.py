@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 
 import numpy as np
 
@@ -64,7 +65,7 @@ def point_group_from_cell(lattice, positions, numbers, magmoms=None, symprec=1e-
     import spglib
     mom = _moments(magmoms, len(numbers), moment_axis)
     info = {"source": "structure"}
-    ds = spglib.get_symmetry_dataset((lattice, positions, numbers), symprec=symprec)
+    ds = _spglib_call(spglib.get_symmetry_dataset, (lattice, positions, numbers), symprec=symprec)
     if ds is None:
         raise UserError("spglib could not determine the symmetry of the structure")
     info.update(space_group_number=int(ds.number), space_group=str(ds.international),
@@ -79,19 +80,30 @@ def point_group_from_cell(lattice, positions, numbers, magmoms=None, symprec=1e-
                        magnetic_point_group_schoenflies=pg.schoenflies)
         pg.hm, pg.schoenflies = pg.family_hm, pg.family_schoenflies
         return pg
-    mds = spglib.get_magnetic_symmetry_dataset((lattice, positions, numbers, mom), symprec=symprec)
+    mds = _spglib_call(spglib.get_magnetic_symmetry_dataset, (lattice, positions, numbers, mom),
+                       symprec=symprec)
     if mds is None:
         raise UserError("spglib could not determine the magnetic symmetry of the structure")
     ops = _unique([(cartesian_rotation(lattice, W), bool(t))
                    for W, t in zip(mds.rotations, mds.time_reversals)])
-    mtype = spglib.get_magnetic_spacegroup_type(mds.uni_number)
-    info.update(magnetic_space_group_uni_number=int(mds.uni_number),
-                magnetic_space_group_bns=str(mtype.bns_number),
-                magnetic_space_group_og=str(mtype.og_number),
-                magnetic_space_group_type=int(mtype.type),
-                time_reversal_symmetric=False)
+    mtype = _spglib_call(spglib.get_magnetic_spacegroup_type, mds.uni_number)
+    info.update(magnetic_space_group_uni_number=int(mds.uni_number), time_reversal_symmetric=False)
+    if mtype is not None:
+        info.update(magnetic_space_group_bns=str(mtype.bns_number),
+                    magnetic_space_group_og=str(mtype.og_number),
+                    magnetic_space_group_type=int(mtype.type))
     pg = describe(closure(ops), info)
     return pg
+
+
+def _spglib_call(func, cell, **kw):
+    """Call spglib quietly; its failures become None (reported by the caller)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            return func(cell, **kw)
+        except Exception:  # spglib.error.SpglibError with the new error handling
+            return None
 
 
 def _unique(ops):
