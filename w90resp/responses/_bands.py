@@ -17,7 +17,7 @@ _CACHE = "_w90resp_cache"
 #: off-diagonal matrix elements, and grouping them would add interband terms that the
 #: intraband formulas deliberately drop.  Raise it for Wannier Hamiltonians whose
 #: symmetry-enforced degeneracies are only approximate.
-DEGEN_THRESH = 1e-8
+DEGEN_THRESH = 1e-10
 
 
 def cache(data_K):

@@ -140,3 +140,39 @@ class FCIM(Calculator):
         return EnergyResult(self.Efermi, res_cart, transformTR=transform_ident,
                             transformInv=transform_odd, comment=self.comment,
                             save_mode=self.save_mode)
+
+
+def fcim_calculators(tb, mu, kT, eta, moments=("L", "S"), parts=("total",),
+                     degen_thresh=DEGEN_THRESH, operators=None):
+    """Calculators for every requested (moment, part), keyed 'L', 'L_current', ...
+
+    The results are per unit area for 2D systems (``tb.cell_measure``).
+    """
+    ops = tb.operators() if operators is None else operators
+    calcs = {}
+    for M in moments:
+        if M not in ops:
+            raise ValueError(f"unknown moment '{M}' (known: {sorted(k for k in ops if k != 'Q')})")
+        for part in parts:
+            key = M if part == "total" else f"{M}_{part}"
+            calcs[key] = FCIM({"M": ops[M], "Q": ops["Q"]}, M, mu, kT, eta, part=part,
+                              cell_measure=tb.cell_measure, degen_thresh=degen_thresh)
+    return calcs
+
+
+def fcim_response(tb, mu, kT, eta, nk, moments=("L", "S"), parts=("total",),
+                  symmetry=True, progress=False, degen_thresh=DEGEN_THRESH, max_fft=64):
+    """FCIM f^{lambda:dis}_{alpha beta}/g_lambda of ``tb`` on an nk grid (Eqs. 32-34).
+
+    Returns a dict moment[_part] -> array (nmu, 3, 3, 5) indexed [mu][alpha][beta][lambda]
+    with lambda in ``operators.LAMBDAS`` order, in hbar/(energy x length) per unit
+    area for 2D (hbar/(energy x length^2) in 3D), energy and length in the units of
+    ``tb``.  ``symmetry`` reduces K-points and symmetrizes with the point group that
+    spglib finds for ``tb.atoms``.
+    """
+    from .. import runner
+    from ..operators import cartesian_to_lambda
+    mu = np.atleast_1d(np.asarray(mu, dtype=float))
+    calcs = fcim_calculators(tb, mu, kT, eta, moments, parts, degen_thresh)
+    raw = runner.run(tb, calcs, nk, symmetry=symmetry, progress=progress, max_fft=max_fft)
+    return {k: cartesian_to_lambda(v) for k, v in raw.items()}

@@ -1,0 +1,121 @@
+"""``w90resp fcim``: flexocurrent-induced magnetization of a model or Wannier Hamiltonian."""
+import time
+
+import numpy as np
+
+from ..errors import UserError
+
+NAME = "fcim"
+HELP = "flexocurrent-induced magnetization f^lambda_{alpha beta}/g_lambda (FCIM paper Eqs. 32-34)"
+DESCRIPTION = (
+    "Flexocurrent-induced magnetization: the magnetization M_alpha = f^lambda_{alpha beta} "
+    "grad_beta eps_lambda driven by a strain gradient through the electric-quadrupole "
+    "coupling g_lambda eps_lambda Q_lambda (Koyama, Koretsune, Hattori, Eqs. 8, 32-34). "
+    "Outputs f/g_lambda for M = L (atomic orbital angular momentum) and S (spin), all "
+    "alpha, beta in (x, y, z) and lambda in (x2-y2, 3z2-r2, xy, yz, xz). Energies (kT, "
+    "eta, mu) are in the Hamiltonian's unit: eV for Wannier90 input and mos2, the "
+    "hopping unit for decorated-square. 2D systems are reported per unit area."
+)
+
+
+def add_arguments(p):
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--model", help="built-in model: decorated-square (C4v, model units) or mos2 (eV, Angstrom)")
+    src.add_argument("--seedname", help="Wannier90 seedname (reads SEED_tb.dat or SEED_hr.dat with SEED.win)")
+    p.add_argument("--kT", type=float, required=True, help="temperature k_B T (energy unit of the Hamiltonian)")
+    p.add_argument("--eta", type=float, required=True, help="damping eta (energy unit of the Hamiltonian)")
+    p.add_argument("--mu-min", type=float, required=True, help="lowest chemical potential (energy unit)")
+    p.add_argument("--mu-max", type=float, required=True, help="highest chemical potential (energy unit)")
+    p.add_argument("--mu-step", type=float, required=True, help="chemical-potential step (energy unit)")
+    p.add_argument("--nk", type=int, default=96, help="k-points per periodic direction (N x N for 2D)")
+    p.add_argument("--units", choices=["natural", "ev-angstrom", "si"], default=None,
+                   help="natural: hbar=1, energy unit of H, lengths in |a1| (FCIM paper); "
+                        "ev-angstrom: hbar/(eV A) per area; si: s/m per area. "
+                        "Default: natural for dimensionless models, ev-angstrom otherwise")
+    p.add_argument("--moments", default="L,S", help="comma-separated moments among L, S")
+    p.add_argument("--split", action="store_true",
+                   help="also write the quadrupole-current (Eq. 32) and torque (Eq. 33) parts")
+    p.add_argument("--quadrupole-species", default=None,
+                   help="comma-separated species carrying Q_lambda (default: model's choice; all p, d shells for Wannier input)")
+    p.add_argument("--no-symmetry", action="store_true", help="do not use the point group (no K-point reduction or symmetrization)")
+    p.add_argument("--json", required=True, help="output JSON file")
+    p.add_argument("--plot", default=None, help="output PNG: f_{alpha x}^lambda/g_lambda vs mu (Fig. 3 g-l layout)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def load_system(args):
+    """A TightBinding from --model or --seedname (shared by the sub-commands)."""
+    if args.model:
+        from ..models import get_model
+        return get_model(args.model)
+    try:
+        from ..io.wannier90 import load_wannier90
+    except ImportError as err:  # pragma: no cover - depends on optional module
+        raise UserError(f"reading Wannier90 files is not available: {err}") from None
+    return load_wannier90(args.seedname)
+
+
+def mu_grid(args):
+    if args.mu_step <= 0:
+        raise UserError("--mu-step must be positive")
+    if args.mu_max < args.mu_min:
+        raise UserError("--mu-max must not be below --mu-min")
+    n = int(np.floor((args.mu_max - args.mu_min) / args.mu_step + 1e-9)) + 1
+    return args.mu_min + args.mu_step * np.arange(n)
+
+
+def run(args):
+    from ..output import write_json, system_summary
+    from ..plots import plot_fcim
+    from ..responses.fcim import fcim_response
+    from ..operators import LAMBDAS
+    from ..units import fcim_units
+
+    if args.kT <= 0 or args.eta <= 0:
+        raise UserError("--kT and --eta must be positive")
+    if args.nk < 2:
+        raise UserError("--nk must be at least 2")
+    tb = load_system(args)
+    if args.quadrupole_species:
+        species = {s.strip() for s in args.quadrupole_species.split(",")}
+        known = {o.species for o in tb.orbitals}
+        if not species <= known:
+            raise UserError(f"--quadrupole-species {sorted(species - known)} not in the system ({sorted(known)})")
+        tb.quadrupole_sites = lambda o, species=species: o.species in species
+    moments = [m.strip() for m in args.moments.split(",") if m.strip()]
+    for m in moments:
+        if m not in ("L", "S"):
+            raise UserError(f"unknown moment '{m}' (L, S)")
+    if "S" in moments and not tb.spinful:
+        raise UserError("spin response requested but the Hamiltonian is spinless")
+    units = args.units or ("natural" if tb.energy_unit != "eV" else "ev-angstrom")
+    factor, unit_label = fcim_units(tb, units)
+    mu = mu_grid(args)
+    parts = ("total", "current", "torque") if args.split else ("total",)
+    t0 = time.perf_counter()
+    if not args.quiet:
+        print(f"w90resp fcim: {tb.name}, {tb.num_wann} orbitals, {args.nk}x{args.nk} k-grid, "
+              f"{len(mu)} chemical potentials")
+    res = fcim_response(tb, mu, args.kT, args.eta, args.nk, moments=moments, parts=parts,
+                        symmetry=not args.no_symmetry, progress=not args.quiet)
+    elapsed = time.perf_counter() - t0
+    data = {"mu": mu, "lambda": list(LAMBDAS), "kT": args.kT, "eta": args.eta,
+            "index_order": "[mu][alpha][beta][lambda], alpha = moment component, beta = gradient direction"}
+    for key, val in res.items():
+        data[key] = val * factor
+    params = {"nk": args.nk, "kT": args.kT, "eta": args.eta, "moments": moments,
+              "symmetry": not args.no_symmetry, "elapsed_seconds": round(elapsed, 2),
+              "energy_unit": tb.energy_unit, "normalization": "per unit area" if tb.dimension == 2 else "per unit volume",
+              "formula": "Koyama, Koretsune, Hattori FCIM Eq. (34); parts Eqs. (32), (33)"}
+    write_json(args.json, "FCIM f^lambda_{alpha beta}/g_lambda (dissipative)", data,
+               {"f/g": unit_label, "mu, kT, eta": tb.energy_unit}, params, system_summary(tb))
+    if args.plot:
+        plot_fcim(mu, {k: res[k] * factor for k in moments}, args.plot, moments=moments,
+                  title=f"FCIM of {tb.name}, kT = {args.kT:g}, eta = {args.eta:g}",
+                  unit_label=unit_label, mu_label=f"mu ({tb.energy_unit})")
+    if not args.quiet:
+        largest = {k: float(np.abs(v).max() * factor) for k, v in res.items()}
+        print(f"done in {elapsed:.1f} s; largest |f/g| ({unit_label}): "
+              + ", ".join(f"{k}: {v:.4g}" for k, v in largest.items()))
+        print(f"wrote {args.json}" + (f" and {args.plot}" if args.plot else ""))
+    return 0

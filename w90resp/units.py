@@ -1,0 +1,46 @@
+"""Unit systems of the outputs, in one place.
+
+Internally hbar = 1: velocities are dH/dk (energy x length), angular momenta L, S are in
+units of hbar, energies and lengths are those of the Hamiltonian (eV and Angstrom for
+Wannier90 input; the model's own units for dimensionless models).
+"""
+from .errors import UserError
+
+HBAR_JS = 1.054571817e-34      # J s
+EV_J = 1.602176634e-19         # J
+ANGSTROM_M = 1e-10             # m
+
+
+def lattice_constant(tb):
+    """|a1| in the length unit of ``tb``."""
+    import numpy as np
+    return float(np.linalg.norm(tb.real_lattice[0]))
+
+
+def fcim_units(tb, units):
+    """(factor, label) converting FCIM f/g_lambda from internal units to ``units``.
+
+    internal: hbar / (E L) per unit area in 2D, hbar / (E L^2) per volume in 3D.
+    * ``natural``: hbar = 1, energies in the Hamiltonian's unit, lengths in |a1| (the
+      FCIM paper's convention, Sec. III).
+    * ``ev-angstrom``: hbar / (eV Angstrom) per area (hbar/(eV Angstrom^2) in 3D).
+    * ``si``: M as angular momentum density (J s m^-2 in 2D) per g nabla eps (J m^-1):
+      s m^-1 in 2D (s m^-2 in 3D).
+    """
+    d = tb.dimension
+    a = lattice_constant(tb)
+    per = "per unit area" if d == 2 else "per unit volume"
+    power = 1 if d == 2 else 2
+    if units == "natural":
+        return a ** power, (f"hbar/({tb.energy_unit} * a{'' if power == 1 else '^2'}) {per}, "
+                            f"a = |a1| = {a:g} {tb.length_unit}, hbar = 1")
+    physical = tb.energy_unit == "eV" and tb.length_unit == "Angstrom"
+    if not physical:
+        raise UserError(f"--units {units} needs a Hamiltonian in eV and Angstrom; "
+                        f"'{tb.name}' is in {tb.energy_unit}/{tb.length_unit}: use --units natural")
+    if units == "ev-angstrom":
+        return 1.0, f"hbar/(eV * Angstrom{'' if power == 1 else '^2'}) {per}"
+    if units == "si":
+        fac = HBAR_JS / (EV_J * ANGSTROM_M ** power)
+        return fac, f"s/m{'' if power == 1 else '^2'} {per} (angular momentum density per g*grad(eps))"
+    raise UserError(f"unknown units '{units}' (natural, ev-angstrom, si)")
