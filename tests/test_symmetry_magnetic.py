@@ -31,7 +31,6 @@ def test_spin_me_forbidden_by_time_reversal():
 def test_spin_me_rashba_ferromagnet():
     # Shitade, Daido & Yanase Eq. (22): polar axis z, Zeeman b σ_z; Ω_x^x = Ω_y^y, so the
     # in-plane diagonal is allowed and equal.  Magnetic point group 4m'm' (C4z, m_x T).
-    ops = [(np.eye(3), False)]
     c4 = np.array([[0.0, -1, 0], [1, 0, 0], [0, 0, 1]])
     mx = np.diag([-1.0, 1, 1])
     ref = brute_force_rank2([(np.linalg.matrix_power(c4, k) @ m, t)

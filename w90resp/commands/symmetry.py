@@ -68,14 +68,15 @@ def result_dict(response, pg):
     from ..symmetry.neumann import analyse
     a = analyse(response, pg)
     spec = a.spec
+    lab_f, lab_q = _label_fn(spec, "strain"), _label_fn(spec, "Q")
     out = {"response": spec.name, "description": spec.description,
            "hermann_mauguin": pg.hm, "schoenflies": pg.schoenflies, "point_group": pg.summary(),
            "operations": [{"rotation": np.round(R, 12).tolist(), "time_reversal": bool(t)}
                           for R, t in pg.operations()],
            "allowed": a.mask.tolist(),
            "n_independent": a.n_independent,
-           "relations": [r.as_dict(_label_fn(spec, "strain")) for r in a.relations],
-           "relations_Q": [r.as_dict(_label_fn(spec, "Q")) for r in a.relations_Q]}
+           "relations": [r.as_dict(lab_f) for r in a.relations],
+           "relations_Q": [r.as_dict(lab_q) for r in a.relations_Q]}
     if spec.name == "fcim":
         out["index_order"] = ["alpha (magnetization)", "beta (gradient)",
                               "lambda (x2-y2, 3z2-r2, xy, yz, xz)"]

@@ -51,7 +51,7 @@ HM_TO_SCHOENFLIES = {
 }
 SCHOENFLIES_TO_HM = {v: k for k, v in HM_TO_SCHOENFLIES.items()}
 _SCHOENFLIES_ALIASES = {"S2": "Ci", "S6": "C3i", "C1h": "Cs", "S1": "Cs", "V": "D2",
-                        "Vh": "D2h", "Vd": "D2d", "D3d": "D3d"}
+                        "Vh": "D2h", "Vd": "D2d"}
 
 #: Other settings / spellings of HM symbols -> (standard symbol of the group type).
 #: Symbols listed here are built in their own orientation (see module docstring).
@@ -414,8 +414,6 @@ def point_group_from_symbol(symbol):
         raw = SCHOENFLIES_TO_HM[sch]
     elif raw.endswith("1'") and _normalize_schoenflies(raw[:-2]) is not None:
         raw = SCHOENFLIES_TO_HM[_normalize_schoenflies(raw[:-2])] + "1'"  # grey, e.g. C3v1'
-    if raw.upper() == raw and raw[:1] in "CDSTOV":
-        raise UserError(f"unknown point-group symbol {symbol!r}")
     known = set(HM_TO_SCHOENFLIES) | set(HM_SETTINGS)
     grey = raw.endswith("1'") and (raw == "1'" or raw[:-2].replace("'", "") in known)
     body = (raw[:-2] or "1") if grey else raw
@@ -437,13 +435,8 @@ def point_group_from_symbol(symbol):
     else:
         setting = "standard"
     pg = describe(ops, info={"source": "symbol", "setting": setting})
-    if nprime or grey or setting != "standard":
-        shown = raw
-        for alias, std in _SAME_SETTING.items():
-            if unprimed == alias:
-                shown = None
-        if shown is not None:
-            pg.hm = shown
+    if (nprime or grey or setting != "standard") and unprimed not in _SAME_SETTING:
+        pg.hm = raw  # keep the user's setting / primes as written
     return pg
 
 
