@@ -76,23 +76,27 @@ def _parse_matrix_blocks(path, rows, linenos, nrpts, nw, with_r, ncols, what):
     are R, followed by m, n.  Returns (R per block, values (nR, nw, nw, nval)).
     """
     off = 3 if with_r else 0
+    _check_mn(path, rows[:, off:off + 2], linenos, nw, what)
     blk = rows.reshape(nrpts, nw * nw, ncols)
-    expect_m = np.tile(np.arange(1, nw + 1), nw)
-    expect_n = np.repeat(np.arange(1, nw + 1), nw)
-    mn = blk[:, :, off:off + 2]
-    bad = (mn[:, :, 0] != expect_m[None]) | (mn[:, :, 1] != expect_n[None])
-    if bad.any():
-        ir, k = np.argwhere(bad)[0]
-        no = linenos[ir * nw * nw + k]
-        raise InputFileError(path, f"{what}: expected m = {expect_m[k]}, n = {expect_n[k]} "
-                                   f"(num_wann = {nw}, m running fastest), found m = "
-                                   f"{int(mn[ir, k, 0])}, n = {int(mn[ir, k, 1])}", no)
     vals = blk[:, :, off + 2:]
     nval = vals.shape[-1] // 2
     cplx = vals[:, :, 0::2] + 1j * vals[:, :, 1::2]
     # row index k = (n-1)*nw + (m-1): reshape to (nR, n, m, nval) and swap to (nR, m, n)
     cplx = cplx.reshape(nrpts, nw, nw, nval).transpose(0, 2, 1, 3)
     return blk, cplx
+
+
+def _check_mn(path, mn, linenos, nw, what):
+    """Row k of a matrix table must hold m = k % nw + 1, n = (k // nw) % nw + 1."""
+    k = np.arange(len(mn))
+    expect_m = k % nw + 1
+    expect_n = (k // nw) % nw + 1
+    bad = np.nonzero((mn[:, 0] != expect_m) | (mn[:, 1] != expect_n))[0]
+    if len(bad):
+        i = bad[0]
+        raise InputFileError(path, f"{what}: expected m = {expect_m[i]}, n = {expect_n[i]} "
+                                   f"(num_wann = {nw}, m running fastest), found m = "
+                                   f"{int(mn[i, 0])}, n = {int(mn[i, 1])}", linenos[i])
 
 
 def check_hamiltonian(path, rvecs, ndegen, ham, block_lines, mp_grid=None, mp_grid_source=None,
@@ -157,17 +161,24 @@ def read_hr(path, mp_grid=None, herm_tol=HERMITICITY_TOL, mp_grid_source=None):
     ndata = nrpts * nw * nw
     # data lines: skip blank lines (none in Wannier90's output, tolerated)
     idx = [i for i in range(start, len(lines)) if lines[i].strip()]
+    if not idx:
+        raise InputFileError(path, f"file ends before the H(R) data ({ndata} lines expected)",
+                             len(lines) + 1)
+    linenos = [i + 1 for i in idx]
+    rows = numeric_table(path, [lines[i] for i in idx], linenos, 7, [0, 1, 2, 3, 4],
+                         "H(R) line 'R1 R2 R3 m n Re Im'")
+    # the m, n pattern first: it names the line where a wrong num_wann shows up
+    _check_mn(path, rows[:ndata, 3:5], linenos, nw, "H(R) line")
     if len(idx) < ndata:
         got_blocks = len(idx) // (nw * nw)
         raise InputFileError(path, f"file ends after {len(idx)} data lines; nrpts = {nrpts} and "
                                    f"num_wann = {nw} need {ndata} ({got_blocks} complete R blocks "
-                                   f"found)", len(lines) + 1 if not idx else idx[-1] + 2)
+                                   f"found: truncated file or wrong nrpts?)",
+                             len(lines) + 1 if not idx else idx[-1] + 2)
     if len(idx) > ndata:
         raise InputFileError(path, f"extra data after the {nrpts} R blocks announced by nrpts "
                                    f"(wrong nrpts or num_wann?)", idx[ndata] + 1)
-    linenos = [i + 1 for i in idx]
-    rows = numeric_table(path, [lines[i] for i in idx], linenos, 7, [0, 1, 2, 3, 4],
-                         "H(R) line 'R1 R2 R3 m n Re Im'")
+    rows, linenos = rows[:ndata], linenos[:ndata]
     blk, cplx = _parse_matrix_blocks(path, rows, linenos, nrpts, nw, True, 7, "H(R) line")
     Rs = blk[:, :, :3]
     diff = np.any(Rs != Rs[:, :1, :], axis=2)
@@ -218,7 +229,8 @@ def read_tb(path, mp_grid=None, herm_tol=HERMITICITY_TOL, mp_grid_source=None):
     if len(idx) < nham:
         raise InputFileError(path, f"file ends inside the Hamiltonian blocks: nrpts = {nrpts} "
                                    f"blocks of 1 + num_wann^2 = {per_block} lines needed, "
-                                   f"{len(idx) // per_block} complete blocks found",
+                                   f"{len(idx) // per_block} complete blocks found (truncated file or "
+                                   f"wrong nrpts/num_wann?)",
                              len(lines) + 1 if not idx else idx[-1] + 2)
 
     def blocks(section, ncols, what):
