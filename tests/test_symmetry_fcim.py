@@ -184,3 +184,17 @@ def test_time_reversal_imposes_nothing_on_fcim():
     for hm in ("3m", "-6m2", "4mm", "23"):
         a, b = analyse("fcim", hm), analyse("fcim", hm + "1'")
         assert np.array_equal(a.mask, b.mask) and a.n_independent == b.n_independent
+
+
+def test_relations_hold_in_both_bases_for_all_groups():
+    # every strain-basis relation holds for the Cartesian reference f, every Q-basis
+    # relation for F = f / s_λ, and the masks agree, for all 32 groups
+    for hm in ALL_HM:
+        G = list(point_group_from_symbol(hm).rotations)
+        f = symmetric_strain_tensor(G, seed=5)
+        a = analyse("fcim", hm)
+        assert np.array_equal(abs(f) > 1e-9, a.mask), hm
+        for r in a.relations:
+            assert abs(r.residual(f)) < 1e-9, (hm, r.text)
+        for r in a.relations_Q:
+            assert abs(r.residual(f / STRAIN_SCALE)) < 1e-9, (hm, r.text)

@@ -178,23 +178,18 @@ def _rref(A, tol=1e-9):
 
 
 def pretty_number(x, tol=1e-9):
-    """Exact-looking text for a coefficient: ``1``, ``-1/2``, ``sqrt3``, ``-2/sqrt3`` ... ."""
-    for factor, name in ((1.0, ""), (np.sqrt(3), "sqrt3"), (1 / np.sqrt(3), "/sqrt3"),
-                         (np.sqrt(2), "sqrt2"), (1 / np.sqrt(2), "/sqrt2")):
-        q = Fraction(x / factor).limit_denominator(12)
-        if abs(float(q) * factor - x) < tol * max(1.0, abs(x)):
-            if not name:
-                return str(q)
-            if name.startswith("/"):
-                num = "" if abs(q.numerator) == 1 else str(abs(q.numerator))
-                sign = "-" if q < 0 else ""
-                den = name[1:] if q.denominator == 1 else f"({q.denominator}{name[1:]})"
-                return f"{sign}{num or '1'}/{den}"
-            if q == 1:
-                return name
-            if q == -1:
-                return "-" + name
-            return f"{q}*{name}" if q.denominator == 1 else f"({q})*{name}"
+    """Exact-looking text for a coefficient: ``1``, ``-1/2``, ``sqrt3``, ``-sqrt3/2``,
+    ``2sqrt3/3`` (= 2/√3), ``sqrt2/2``; other numbers in ``%.12g`` format."""
+    for root, name in ((1.0, ""), (np.sqrt(3.0), "sqrt3"), (np.sqrt(2.0), "sqrt2")):
+        q = Fraction(x / root).limit_denominator(12)
+        if q == 0 or abs(float(q) * root - x) > tol * max(1.0, abs(x)):
+            continue
+        if not name:
+            return str(q)
+        sign = "-" if q < 0 else ""
+        num = abs(q.numerator)
+        text = f"{sign}{'' if num == 1 else num}{name}"
+        return text if q.denominator == 1 else f"{text}/{q.denominator}"
     return f"{x:.12g}"
 
 
