@@ -84,8 +84,6 @@ def check_tensor(response, tensor, pointgroup, forbidden_tol=1e-8, relation_tol=
     spec = get_spec(response)
     pg = as_pointgroup(pointgroup)
     t, partial = _normalize_shape(spec, tensor)
-    if np.iscomplexobj(t):
-        t = np.asarray(t)
     a = analyse(spec, pg)
     scale = float(np.max(abs(t))) if t.size else 0.0
     floor = forbidden_tol * scale

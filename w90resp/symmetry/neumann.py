@@ -93,7 +93,8 @@ RESPONSES = {
     "spin-me": ResponseSpec("spin-me", ("axial", "polar"), "odd", "T",
                             "spin MQM / spin ME / gravito-ME tensor T[a][i] (a = spin, i = field)"),
     "orbital-me": ResponseSpec("orbital-me", ("axial", "polar"), "odd", "chi",
-                               "2D intrinsic orbital ME / magnetothermal χ_i: M_z = χ_i E_i",
+                               "2D intrinsic orbital ME / magnetothermal χ_i: M_z = χ_i E_i "
+                               "(components i = x, y; z listed for completeness)",
                                z_row=True),
     "pumped-om": ResponseSpec("pumped-om", ("axial",), "spatial", "M",
                               "pumped orbital magnetization (axial vector, spatial group only)"),
