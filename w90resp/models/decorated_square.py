@@ -43,9 +43,9 @@ def decorated_square(**params):
     a, h, c = 1.0, p["buckling"], p["c"]
     lattice = np.diag([a, a, c])
     sites = [
-        (0, "P", (0, 0, 0), ["p"]),
-        (1, "S1", (a / 2, 0, h), ["s"]),
-        (2, "S2", (0, a / 2, h), ["s"]),
+        (0, "A", (0, 0, 0), ["p"]),
+        (1, "B", (a / 2, 0, h), ["s"]),
+        (2, "B", (0, a / 2, h), ["s"]),
     ]
     orbs = expand_shells(sites, spinors=True)
     index = {(o.site, o.orbital, o.spin): i for i, o in enumerate(orbs)}
