@@ -197,7 +197,7 @@ def test_load_from_hr_and_win(tmp_path, model):
     assert isinstance(tb, TightBinding)
     assert tb.periodic == (True, True, False)          # c = 10, atoms within 0.1: a slab
     assert tb.num_wann == 10 and tb.spinful
-    assert [a[0] for a in tb.atoms] == ["P", "S1", "S2"]
+    assert [a[0] for a in tb.atoms] == [a[0] for a in model.atoms]
     np.testing.assert_allclose(eig(tb), eig(model), atol=1e-12)
     # operators follow the labels: same on-site L, S as the model
     for key in ("L", "S", "Q"):
@@ -371,7 +371,7 @@ def test_centres_xyz_and_wt(tmp_path, model):
     write_centres_xyz(model, p)
     centres, atoms = read_centres_xyz(p)
     np.testing.assert_allclose(centres, model.positions, atol=1e-8)
-    assert [a[0] for a in atoms] == ["P", "S1", "S2"]
+    assert [a[0] for a in atoms] == [a[0] for a in model.atoms]
     # WannierBerri's layout: WFs 1, 3, 5, ... then 2, 4, 6, ...
     c = np.arange(12.0).reshape(4, 3)
     lines = [c[0], c[2], c[1], c[3]]
@@ -394,14 +394,14 @@ def test_spin_order_from_centres():
 def test_centre_far_from_labelled_atom_is_an_error(tmp_path, model):
     grid = write_hr(model, str(tmp_path / "ds_hr.dat"))
     write_win(model, str(tmp_path / "ds.win"), mp_grid=grid)
-    # centres in the wrong order: the s WFs of S1 and S2 swapped (0.707 Angstrom apart),
+    # centres in the wrong order: the s WFs of the two bond sites swapped (0.707 Angstrom apart),
     # and with a tight tolerance that is caught
     c = model.positions.copy()
     c[[6, 7, 8, 9]] = c[[8, 9, 6, 7]]
     tight = dict(centre_tol=0.3)
     with pytest.raises(InputFileError) as e:
         load_wannier90(str(tmp_path / "ds"), centres=c, **tight)
-    assert "Wannier centre 7" in str(e.value) and "S1" in str(e.value)
+    assert "Wannier centre 7" in str(e.value) and model.orbitals[6].label in str(e.value)
     # centres shifted to their periodic images are fine; positions='centres' unwraps them
     c = model.positions + np.array([1.0, -1.0, 10.0])
     tb = load_wannier90(str(tmp_path / "ds"), centres=c, positions="centres")
@@ -611,3 +611,81 @@ def test_load_mosse():
     assert labels.count(("S", "p")) == 6 and labels.count(("Se", "p")) == 6
     assert [o.spin for o in tb.orbitals[:2]] == ["up", "down"]
     assert tb.orbitals[0].orbital == "dz2"
+
+
+# ------------------------------------------- a Wannier90-like file on a hexagonal grid
+def wigner_seitz(lattice, mp_grid):
+    """Wannier90's R set and degeneracies (User Guide: points of the Wigner-Seitz cell of
+    the Born-von Karman supercell; a point on the boundary shared by d supercell images
+    has degeneracy d), by direct enumeration; third direction with mp = 1 only."""
+    metric = lattice @ lattice.T
+    N1, N2, _ = mp_grid
+    T = np.array([(i * N1, j * N2, 0) for i in range(-3, 4) for j in range(-3, 4)])
+    out = []
+    for n1 in range(-2 * N1, 2 * N1 + 1):
+        for n2 in range(-2 * N2, 2 * N2 + 1):
+            d = np.array([n1, n2, 0]) - T
+            dist = np.einsum("ti,ij,tj->t", d, metric, d)
+            own = np.einsum("i,ij,j", [n1, n2, 0], metric, [n1, n2, 0])
+            if own - dist.min() < 1e-8:
+                out.append(((n1, n2, 0), int(np.sum(np.abs(dist - dist.min()) < 1e-8))))
+    return out
+
+
+def test_hexagonal_wigner_seitz_file_with_mosse_win(tmp_path):
+    a, c = 3.251, 23.25
+    lat = np.array([[a, 0, 0], [-a / 2, a * np.sqrt(3) / 2, 0], [0, 0, c]])
+    ws = wigner_seitz(lat, (3, 3, 1))
+    assert sum(1 / d for _, d in ws) == pytest.approx(9)      # the sum rule itself
+    assert any(d > 1 for _, d in ws)                           # boundary points exist
+    nw = 22
+    rng = np.random.default_rng(7)
+    H = {}
+    for R, _ in ws:
+        if R in H:
+            continue
+        mR = tuple(-x for x in R)
+        h = 0.1 * (rng.normal(size=(nw, nw)) + 1j * rng.normal(size=(nw, nw)))
+        if R == mR:
+            h = h + h.conj().T
+        H[R], H[mR] = h, h.conj().T
+    deg = dict(ws)
+    order = [R for R, _ in ws]
+    text = chain_hr_text(order=order, deg=deg, blocks=H, nw=nw)
+    text = text.replace("".join(f"{deg[R]:5d}" for R in order) + "\n",
+                        "\n".join("".join(f"{deg[R]:5d}" for R in order[i:i + 15])
+                                  for i in range(0, len(order), 15)) + "\n")
+    write(tmp_path / "MoSSe_hr.dat", text)
+    frac = {"Mo": (0, 0, 0.5), "S": (1 / 3, 2 / 3, 0.4338), "Se": (1 / 3, 2 / 3, 0.5727)}
+    write(tmp_path / "MoSSe.win", "num_wann = 22\nspinors = .true.\nmp_grid = 3 3 1\n"
+          "begin unit_cell_cart\nang\n" + "\n".join(" ".join(str(x) for x in r) for r in lat)
+          + "\nend unit_cell_cart\nbegin atoms_frac\n"
+          + "\n".join(f"{k} {x} {y} {z}" for k, (x, y, z) in frac.items())
+          + "\nend atoms_frac\nbegin projections\nMo:d\nS:p\nSe:p\nend projections\n")
+    # centres as Wannier90 writes them: translated to the home cell, slightly off the atoms
+    pos = {k: np.array(v) @ lat for k, v in frac.items()}
+    centres = [pos["Mo"]] * 10 + [pos["S"]] * 6 + [pos["Se"]] * 6
+    centres = np.array(centres) + rng.normal(scale=0.02, size=(22, 3)) + lat[0] + lat[1]
+    frac_c = np.mod(centres @ np.linalg.inv(lat), 1.0)
+    with open(tmp_path / "MoSSe_centres.xyz", "w") as fh:
+        fh.write(f"{25:6d}\n Wannier centres\n")
+        for r in frac_c @ lat:
+            fh.write("X  " + "  ".join(f"{x:14.8f}" for x in r) + "\n")
+        for k, p in pos.items():
+            fh.write(f"{k:2s}  " + "  ".join(f"{x:14.8f}" for x in p) + "\n")
+    tb = load_wannier90(str(tmp_path / "MoSSe"))
+    assert tb.periodic == (True, True, False)
+    assert [o.species for o in tb.orbitals] == ["Mo"] * 10 + ["S"] * 6 + ["Se"] * 6
+    assert [o.shell for o in tb.orbitals] == ["d"] * 10 + ["p"] * 12
+    nk = len(KPTS)
+    Hk = np.zeros((nk, nw, nw), complex)
+    for R, h in H.items():
+        # each R of the WS set contributes H(R) (the file holds H(R) * ndegen(R))
+        Hk += np.exp(2j * np.pi * KPTS @ np.array(R))[:, None, None] * h
+    np.testing.assert_allclose(eig(tb), np.linalg.eigvalsh(Hk), atol=2e-5)
+    # wrong order caught by the centres: pretend S and Se lines were swapped in the .win
+    win = (tmp_path / "MoSSe.win").read_text().replace("S:p\nSe:p", "Se:p\nS:p")
+    write(tmp_path / "MoSSe.win", win)
+    with pytest.raises(InputFileError) as e:
+        load_wannier90(str(tmp_path / "MoSSe"))
+    assert_one_line(e, str(tmp_path / "MoSSe_centres.xyz"), None, "Wannier centre 11", "Se")

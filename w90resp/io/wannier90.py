@@ -628,7 +628,8 @@ def load_wannier90(seedname, orbitals=None, spin_order=None, periodic=None,
     elif win is not None and win.projections:
         orbs = orbitals_from_win(win, centres=centres, positions=positions,
                                  spin_order=spin_order or "interlaced", num_wann=nw,
-                                 centre_tol=centre_tol, centres_path=cpath)
+                                 centre_tol=centre_tol, centres_path=cpath,
+                                 num_wann_source=ham_path)
         atoms = list(win.atoms)
     else:
         where = win_path if win is not None else ham_path

@@ -478,7 +478,8 @@ def _expand(win, spin_order):
 
 
 def orbitals_from_win(win, centres=None, positions="atoms", spin_order="interlaced",
-                      num_wann=None, centre_tol=1.0, centre_warn=0.5, centres_path=None):
+                      num_wann=None, centre_tol=1.0, centre_warn=0.5, centres_path=None,
+                      num_wann_source=None):
     """Orbital labels of the Wannier functions described by a parsed .win, in Wannier90 order.
 
     Parameters
@@ -492,7 +493,8 @@ def orbitals_from_win(win, centres=None, positions="atoms", spin_order="interlac
         taken at the periodic image nearest to the atom).
     spin_order : 'interlaced' (Wannier90's own order, default) or 'block' (all up, then
         all down: only for data that were reordered after Wannier90).
-    num_wann : expected number of WFs (defaults to ``win.num_wann``).
+    num_wann : expected number of WFs (defaults to ``win.num_wann``); ``num_wann_source``
+        names where it comes from in messages (e.g. the _hr.dat file).
     centres_path : file name used in messages about ``centres``.
 
     Returns a list of :class:`w90resp.orbitals.Orbital` with ``site`` the index of the
@@ -517,8 +519,9 @@ def orbitals_from_win(win, centres=None, positions="atoms", spin_order="interlac
     expected = win.num_wann if num_wann is None else num_wann
     if expected is not None and len(entries) != expected:
         where = win.projections_line
+        src = f" in {num_wann_source}" if num_wann_source else ""
         raise InputFileError(path, f"projections define {len(entries)} Wannier functions but "
-                                   f"num_wann = {expected}", where)
+                                   f"num_wann = {expected}{src}", where)
     orbitals = []
     for site, shell, orb, spin, _ in entries:
         label, pos = win.atoms[site]
