@@ -112,7 +112,7 @@ class FCIM(Calculator):
             raise ValueError(f"part must be one of {PARTS}")
         if eta <= 0:
             raise ValueError("eta must be positive")
-        self.M = np.asarray(operators["M"])
+        self.M = None if operators.get("M") is None else np.asarray(operators["M"])
         self.Q = np.asarray(operators["Q"])
         self.moment_name = moment_name
         self.Efermi = np.asarray(Efermi, dtype=float)
@@ -122,10 +122,17 @@ class FCIM(Calculator):
         self.cell_measure = cell_measure
         self.comment = f"FCIM f/g_lambda, M={moment_name}, part={part} (Koyama et al. Eqs. 32-34)"
 
+    def moment_matrix(self, data_K):
+        """Band-basis magnetic-moment matrix (nk, nb, nb, 3); on-site M rotated by U.
+
+        Subclasses with a k-dependent moment (e.g. the Bloch orbital moment) override it.
+        """
+        return _bands.band_operator(data_K, self.moment_name, self.M)
+
     def band_weights(self, data_K):
         E = data_K.E_K
         start, size = _bands.groups(data_K, self.degen_thresh)
-        M = _bands.band_operator(data_K, self.moment_name, self.M)
+        M = self.moment_matrix(data_K)
         Q = _bands.band_operator(data_K, "Q", self.Q)
         v = _bands.velocity(data_K)
         return E, fcim_band_weights(M, v, Q, start, size, self.part)
