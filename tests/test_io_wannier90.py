@@ -689,3 +689,15 @@ def test_hexagonal_wigner_seitz_file_with_mosse_win(tmp_path):
     with pytest.raises(InputFileError) as e:
         load_wannier90(str(tmp_path / "MoSSe"))
     assert_one_line(e, str(tmp_path / "MoSSe_centres.xyz"), None, "Wannier centre 11", "Se")
+
+
+def test_wannierberri_reads_the_same_tb_file(tmp_path, model):
+    from wannierberri.system import System_R
+    p = str(tmp_path / "wb_tb.dat")
+    write_tb(model, p)
+    ours = read_tb(p)
+    system = System_R.from_tb_file(tb_file=p, periodic=(True, True, False))
+    np.testing.assert_allclose(system.real_lattice, ours.lattice)
+    np.testing.assert_allclose(system.wannier_centers_cart, ours.centres, atol=1e-14)
+    for R, h in zip(ours.rvecs, ours.ham):
+        np.testing.assert_allclose(system.Ham_R[system.rvec.iR(tuple(R))], h, atol=1e-14)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import InputFileError
+from ..errors import InputFileError, UserError
 from ..operators import ORBITAL_ORDER
 from ..orbitals import Orbital
 from ._text import read_lines, parse_float, parse_int
@@ -580,9 +580,13 @@ def orbitals_from_spec(spec, spinors=False, spin_order="interlaced"):
         try:
             species, position, orbs = entry
         except (TypeError, ValueError):
-            raise ValueError(f"orbital spec entry {k}: expected (species, (x, y, z), orbitals), "
-                             f"got {entry!r}") from None
-        position = np.asarray(position, float).reshape(3)
+            raise UserError(f"orbital spec entry {k}: expected (species, (x, y, z), orbitals), "
+                            f"got {entry!r}") from None
+        try:
+            position = np.asarray(position, float).reshape(3)
+        except (TypeError, ValueError):
+            raise UserError(f"orbital spec entry {k}: position must be 3 numbers, got "
+                            f"{position!r}") from None
         site = None
         for i, (sp, pos) in enumerate(atoms):
             if sp == species and np.allclose(pos, position, atol=1e-8):
