@@ -12,7 +12,6 @@ from w90resp.io import (read_hr, read_tb, read_win, write_hr, write_tb, write_wi
                         load_wannier90, detect_periodic)
 from w90resp.models.decorated_square import decorated_square
 from w90resp.operators import ORBITAL_ORDER
-from w90resp.orbitals import Orbital
 from w90resp.tb import TightBinding
 
 KPTS = np.array([[0.0, 0.0, 0.0], [0.5, 0.0, 0.0], [0.5, 0.5, 0.0], [0.13, 0.37, 0.0],

@@ -17,7 +17,6 @@ The readers return the divided values.  The weights satisfy sum_R 1/ndegen(R) = 
 number of k points of the ab-initio grid (``mp_grid``); this is checked.
 """
 import os
-import warnings
 from typing import NamedTuple, Optional
 
 import numpy as np
@@ -27,7 +26,7 @@ from ..orbitals import Orbital
 from ..tb import TightBinding
 from ._text import (read_lines, single_int_line, read_degeneracies, numeric_table,
                     parse_float)
-from .win import Win, read_win, orbitals_from_win, orbitals_from_spec, apply_centres
+from .win import read_win, orbitals_from_win, orbitals_from_spec, apply_centres
 
 #: default tolerance (eV) of the check H(R) = H(-R)^dagger: Wannier90 prints H with six
 #: decimals (F12.6), so two independently rounded partners may differ by up to 1e-6.

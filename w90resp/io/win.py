@@ -291,7 +291,6 @@ def _default_axis(vec, default):
 
 def _parse_projection_line(path, no, text, spinors, lattice, scale):
     s = text.replace(" ", "")
-    low = s.lower()
     if ":" not in s:
         raise InputFileError(path, f"malformed projection '{text}' (expected 'site: orbitals')", no)
     site, rest = s.split(":", 1)
@@ -541,6 +540,8 @@ def apply_centres(orbitals, centres, lattice, positions="atoms", tol=1.0, warn=0
     label raises an InputFileError (it usually means the orbital order is wrong); farther
     than ``warn`` gives a warning.  Returns new Orbital objects.
     """
+    if positions not in ("atoms", "centres"):
+        raise ValueError(f"positions must be 'atoms' or 'centres', got '{positions}'")
     centres = np.asarray(centres, float)
     if centres.shape != (len(orbitals), 3):
         raise InputFileError(path, f"{len(centres)} Wannier centres for {len(orbitals)} orbitals")
@@ -557,8 +558,6 @@ def apply_centres(orbitals, centres, lattice, positions="atoms", tol=1.0, warn=0
             far.append((i + 1, o.label, dist))
         pos = o.position + d if positions == "centres" else o.position
         out.append(Orbital(o.site, o.species, pos, o.shell, o.orbital, o.spin))
-    if positions not in ("atoms", "centres"):
-        raise ValueError(f"positions must be 'atoms' or 'centres', got '{positions}'")
     if far:
         desc = ", ".join(f"WF {i} ({lab}) {d:.2f} A" for i, lab, d in far[:5])
         warnings.warn(f"{path}: Wannier centres far from their atoms: {desc}", stacklevel=3)
