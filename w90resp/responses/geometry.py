@@ -1,0 +1,330 @@
+r"""Band-geometric building blocks, gauge-covariant and analytic, vectorized over k.
+
+Everything acts on band-basis arrays of one k chunk:
+
+* ``E``  (nk, nb)            band energies, ascending,
+* ``v``  (nk, nb, nb, 3)     velocity matrix  v^a_{mn} = <m|d_a H|n>   (hbar = 1,
+  energy x length; WannierBerri's ``Xbar('Ham', 1)``),
+* ``w``  (nk, nb, nb, 3, 3)  w^{ab}_{mn} = <m|d_a d_b H|n>  (``Xbar('Ham', 2)``),
+
+with the orbital positions in the Bloch phase (Wannier90 "convention I", the physical
+velocity).  No finite differences: k-derivatives come from sum-over-states formulas
+(tests compare them with finite differences of :meth:`TightBinding.hamiltonian`).
+
+Definitions (Xiao et al., PRB 103, 045401 (2021), text below Eq. 11; units hbar = 1):
+
+* interband Berry connection   A^a_{nm} = <u_n|i d_a u_m> = i v^a_{nm} / (e_m - e_n),
+  also written A = i D with D^a_{nm} = v^a_{nm}/(e_m - e_n) (WannierBerri's ``D_H``);
+* interband orbital moment (Eq. 11)
+  M^{mn} = (e/2) sum_{m' != n} [(v^{mm'} + v^n delta_{mm'}) x A^{m'n}]_z ;
+* band quantum metric  G^n_{il} = Re<d_i u_n|d_l u_n> - A^n_i A^n_l
+  = Re sum_{m != n} A^i_{nm} A^l_{mn} = Re sum_{m != n} v^i_{nm} v^l_{mn}/(e_n - e_m)^2;
+* its k-derivative (quantum-metric dipole) d_j G^n_{il}, from
+  d_j v^i_{nm} = w^{ij}_{nm} + [v^i, D^j]_{nm} and d_j e_n = v^j_{nn};
+* Lambda^n_i (Eq. 11) = 2 Re sum_{m != n} A^i_{nm} M^{mn}/(e_n - e_m)
+  + (e/2) eps_{jl} d_j G^n_{il}.
+
+Note on signs.  Eq. (11)'s M^{mn} is minus the interband moment m_{n1 n} of the
+adiabatic paper (Xiao, Ren & Xiong, PRB 103, 115432, text below Eq. 14), whose diagonal
+is the usual orbital moment m_n = (e/2) sum A_{nn1} x v_{n1 n}; the first term of Eq. (11)
+carries the opposite sign to the first term of Eq. (14), so e Lambda^n_i equals the
+per-state susceptibility alpha^o_{iz} of Eq. (14) (see ``tests/test_orbital_me_relations``).
+
+Charges.  Quantities proportional to e are returned in units of |e| (times hbar^-1 and
+the powers of energy and length stated per function); ``charge`` is the carrier charge in
+units of |e| (default -1, electrons).
+
+Degenerate bands.  Bands closer than ``degen_thresh`` (default
+:data:`w90resp.responses._bands.DEGEN_THRESH`) form a group D, and every interband sum
+runs over m outside the group of n ("out" pairs); inside D the connection is set to
+zero, which is a legitimate gauge choice at each k.  The per-band values of a group are
+then not gauge invariant, but their sum over D is (a trace), and every k-sum weights the
+bands of a group equally.  For the dipole d_j G the group must stay degenerate along k
+(symmetry-enforced, e.g. PT-doubled bands): the velocity block inside D then is
+proportional to the identity and d_j e_n is well defined.  Near-degenerate bands that are
+*not* grouped carry large but finite terms, as in the non-degenerate theory.
+"""
+import numpy as np
+
+from . import _bands
+from ._bands import DEGEN_THRESH
+
+__all__ = [
+    "DEGEN_THRESH", "out_mask", "inverse_gaps", "berry_connection", "covariant_derivative",
+    "interband_orbital_moment", "quantum_metric", "quantum_metric_dipole",
+    "lambda_interband", "lambda_metric_dipole", "lambda_vector", "BandGeometry",
+    "tb_hamiltonian_derivatives", "bands_on_kpoints",
+]
+
+
+# --------------------------------------------------------------------- basics
+def out_mask(E, degen_thresh=DEGEN_THRESH):
+    """(nk, nb, nb) bool: True for pairs (n, m) in different degenerate groups."""
+    start, _ = _bands.degenerate_groups(np.asarray(E), degen_thresh)
+    return ~_bands.group_mask(start)
+
+
+def inverse_gaps(E, out):
+    """g[k, n, m] = 1/(e_m - e_n) on out pairs, 0 inside degenerate groups."""
+    dE = E[:, None, :] - E[:, :, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.where(out, 1.0 / np.where(out, dE, 1.0), 0.0)
+    return g
+
+
+def _D(v, g):
+    """D^a_{nm} = v^a_{nm}/(e_m - e_n) on out pairs: (nk, nb, nb, 3)."""
+    return v * g[..., None]
+
+
+def berry_connection(E, v, out=None, degen_thresh=DEGEN_THRESH):
+    """Interband Berry connection A^a_{nm} = i v^a_{nm}/(e_m - e_n), (nk, nb, nb, 3), length.
+
+    Zero inside degenerate groups (see module docstring).
+    """
+    if out is None:
+        out = out_mask(E, degen_thresh)
+    return 1j * _D(v, inverse_gaps(E, out))
+
+
+def _block(v, out):
+    """Part of a band matrix inside the degenerate groups (diagonal for plain bands)."""
+    return v * (~out)[..., None] if v.ndim == 4 else v * ~out
+
+
+def covariant_derivative(O, dO, v, E, out):
+    """k-derivative of a band-basis matrix: d_j O_{nm} = (d_j O)_{nm} + [O, D^j]_{nm}.
+
+    ``O`` (nk, nb, nb, ...) band matrix of an operator, ``dO`` (nk, nb, nb, ..., 3) the
+    band matrix of its k-derivative operator (e.g. w for O = v).  The connection inside a
+    degenerate group is set to zero.  Returns (nk, nb, nb, ..., 3).
+    """
+    D = _D(v, inverse_gaps(E, out))                       # (nk, n, m, j)
+    OD = np.einsum("knl...,klmj->knm...j", O, D, optimize=True)
+    DO = np.einsum("knlj,klm...->knm...j", D, O, optimize=True)
+    return dO + OD - DO
+
+
+# ------------------------------------------------------------ orbital moment
+def interband_orbital_moment(E, v, out=None, charge=-1.0, degen_thresh=DEGEN_THRESH):
+    r"""Interband orbital moment of Eq. (11), M[k, m, n] = M^{mn} (z component, 2D).
+
+    M^{mn} = (e/2) sum_{m' != n} [(v^{mm'} + v^n delta_{mm'}) x A^{m'n}]_z
+    with the gauge-covariant reading for a degenerate group D of n: m' runs outside D
+    and v^n delta_{mm'} x A^{m'n} becomes -sum_{n' in D} A^{mn'} x v^{n'n}.
+    Units: |e| hbar^-1 x energy x length^2 (``charge`` in units of |e|).
+    Only the in-plane components (x, y) of v enter.
+    """
+    if out is None:
+        out = out_mask(E, degen_thresh)
+    A = berry_connection(E, v, out)
+    vD = _block(v, out)
+    vx, vy = v[..., 0], v[..., 1]
+    Ax, Ay = A[..., 0], A[..., 1]
+    cross_vA = vx @ Ay - vy @ Ax
+    cross_Av = Ax @ vD[..., 1] - Ay @ vD[..., 0]
+    return 0.5 * charge * (cross_vA - cross_Av)
+
+
+# -------------------------------------------------------------- quantum metric
+def quantum_metric(E, v, out=None, degen_thresh=DEGEN_THRESH):
+    """Band quantum metric G[k, n, i, l] = Re sum_{m out} v^i_{nm} v^l_{mn}/(e_n - e_m)^2.
+
+    Units: length^2.  Sum over a degenerate group = metric of the group's projector.
+    """
+    if out is None:
+        out = out_mask(E, degen_thresh)
+    g = inverse_gaps(E, out)
+    vg = v * (g ** 2)[..., None]
+    return np.einsum("knmi,kmnl->knil", vg, v, optimize=True).real
+
+
+def quantum_metric_dipole(E, v, w, out=None, degen_thresh=DEGEN_THRESH):
+    r"""k-derivative of the band quantum metric, dG[k, n, i, l, j] = d_j G^n_{il}.
+
+    Analytic sum over states (differentiating G = Re sum v^i_{nm} v^l_{mn} g_{nm}^2 with
+    g_{nm} = 1/(e_m - e_n)):
+
+    d_j G^n_{il} = Re sum_m [(d_j v^i)_{nm} v^l_{mn} + v^i_{nm} (d_j v^l)_{mn}] g_{nm}^2
+                   - 2 Re sum_m v^i_{nm} v^l_{mn} (v^j_{nn} - v^j_{mm}) / (e_n - e_m)^3,
+
+    d_j v^i = w^{ij} + [v^i, D^j]; the energy derivatives are written with the velocity
+    blocks of the degenerate groups (covariant; plain v^j_nn for single bands).
+    Units: length^3.
+    """
+    if out is None:
+        out = out_mask(E, degen_thresh)
+    g = inverse_gaps(E, out)
+    g2 = (g ** 2)[..., None]
+    dv = covariant_derivative(v, w, v, E, out)          # (nk, n, m, i, j)
+    t1 = np.einsum("knmij,kmnl->knilj", dv * g2[..., None], v, optimize=True)
+    t2 = np.einsum("knmi,kmnlj->knilj", v * g2, dv, optimize=True)
+    # 1/(e_n - e_m)^3 = -g_nm^3
+    P = v * (-(g ** 3))[..., None]                      # (nk, n, m, i)
+    vD = _block(v, out)
+    # sum_n' vD^j_{n n'} P^i_{n' m} v^l_{m n}  -  sum_{m m'} P^i_{n m} vD^j_{m m'} v^l_{m' n}
+    Pv = np.einsum("knmi,kmpl->knpil", P, v, optimize=True)          # (P^i v^l)_{n p}
+    t3a = np.einsum("knqj,kqnil->knilj", vD, Pv, optimize=True)
+    PvD = np.einsum("knmi,kmpj->knpij", P, vD, optimize=True)       # (P^i vD^j)_{n p}
+    t3b = np.einsum("knpij,kpnl->knilj", PvD, v, optimize=True)
+    return (t1 + t2).real - 2 * (t3a - t3b).real
+
+
+# ---------------------------------------------------------------------- Lambda
+def lambda_interband(E, v, out=None, charge=-1.0, degen_thresh=DEGEN_THRESH):
+    """First term of Eq. (11): 2 Re sum_{m out} A^i_{nm} M^{mn}/(e_n - e_m), (nk, nb, 3).
+
+    Units |e| hbar^-1 length^3; the z entry is 0 (2D: i in the plane).
+    """
+    if out is None:
+        out = out_mask(E, degen_thresh)
+    g = inverse_gaps(E, out)
+    A = 1j * _D(v, g)
+    M = interband_orbital_moment(E, v, out, charge=charge)
+    # 1/(e_n - e_m) = -g_nm
+    B = A * (-g)[..., None]
+    lam = np.zeros(E.shape + (3,))
+    lam[..., :2] = 2 * np.einsum("knmi,kmn->kni", B[..., :2], M, optimize=True).real
+    return lam
+
+
+def lambda_metric_dipole(dG, charge=-1.0):
+    """Second term of Eq. (11): (e/2) eps_{jl} d_j G^n_{il} from dG[k, n, i, l, j].
+
+    eps_{xy} = +1 (2D Levi-Civita): (e/2)(d_x G_{iy} - d_y G_{ix}).  (nk, nb, 3), z = 0.
+    """
+    lam = np.zeros(dG.shape[:2] + (3,))
+    lam[..., :2] = 0.5 * charge * (dG[..., :2, 1, 0] - dG[..., :2, 0, 1])
+    return lam
+
+
+def lambda_vector(E, v, w, out=None, charge=-1.0, degen_thresh=DEGEN_THRESH, parts=False):
+    """Lambda^n_i of Eq. (11), (nk, nb, 3) in |e| hbar^-1 length^3 (z entry 0).
+
+    With ``parts`` returns (total, interband term, quantum-metric-dipole term).
+    """
+    if out is None:
+        out = out_mask(E, degen_thresh)
+    l1 = lambda_interband(E, v, out, charge=charge)
+    l2 = lambda_metric_dipole(quantum_metric_dipole(E, v, w, out), charge=charge)
+    return (l1 + l2, l1, l2) if parts else l1 + l2
+
+
+class BandGeometry:
+    """Lazy, cached band geometry of one k chunk (E, v, w as in the module docstring).
+
+    Attributes computed on first use: ``out``, ``A``, ``M``, ``G``, ``dG``, ``Lambda``.
+    """
+
+    def __init__(self, E, v, w=None, degen_thresh=DEGEN_THRESH, charge=-1.0):
+        self.E = np.asarray(E)
+        self.v = np.asarray(v)
+        self.w = None if w is None else np.asarray(w)
+        self.degen_thresh = degen_thresh
+        self.charge = charge
+        self._c = {}
+
+    def _get(self, key, fn):
+        if key not in self._c:
+            self._c[key] = fn()
+        return self._c[key]
+
+    @property
+    def out(self):
+        return self._get("out", lambda: out_mask(self.E, self.degen_thresh))
+
+    @property
+    def A(self):
+        return self._get("A", lambda: berry_connection(self.E, self.v, self.out))
+
+    @property
+    def M(self):
+        return self._get("M", lambda: interband_orbital_moment(self.E, self.v, self.out,
+                                                               charge=self.charge))
+
+    @property
+    def G(self):
+        return self._get("G", lambda: quantum_metric(self.E, self.v, self.out))
+
+    @property
+    def dG(self):
+        if self.w is None:
+            raise ValueError("the metric dipole needs the second derivatives w")
+        return self._get("dG", lambda: quantum_metric_dipole(self.E, self.v, self.w, self.out))
+
+    @property
+    def Lambda_interband(self):
+        return self._get("L1", lambda: lambda_interband(self.E, self.v, self.out,
+                                                        charge=self.charge))
+
+    @property
+    def Lambda_metric(self):
+        return self._get("L2", lambda: lambda_metric_dipole(self.dG, charge=self.charge))
+
+    @property
+    def Lambda(self):
+        return self.Lambda_interband + self.Lambda_metric
+
+
+# ------------------------------------------------- direct (numpy) evaluation
+def tb_hamiltonian_derivatives(tb, k_red):
+    """H(k), dH/dk_a and d^2H/dk_a dk_b (Cartesian) of a TightBinding at reduced k.
+
+    Same Bloch convention as :meth:`TightBinding.hamiltonian` (orbital positions in the
+    phase): each term of H(R) with displacement d = R + tau_n - tau_m contributes
+    i d_a and -d_a d_b times itself.  Returns (nk, nw, nw), (nk, nw, nw, 3),
+    (nk, nw, nw, 3, 3).
+    """
+    k_red = np.atleast_2d(np.asarray(k_red, dtype=float))
+    Rs = np.array(list(tb.hoppings.keys()), dtype=float)
+    Hs = np.array(list(tb.hoppings.values()))
+    lat = tb.real_lattice
+    pos = tb.positions
+    disp = (Rs @ lat)[:, None, None, :] + (pos[None, :, :] - pos[:, None, :])[None]  # r m n a
+    kc = k_red @ tb.recip_lattice                                                  # Cartesian
+    e = np.exp(1j * np.einsum("ka,rmna->krmn", kc, disp)) * Hs[None]
+    H = e.sum(axis=1)
+    dH = 1j * np.einsum("krmn,rmna->kmna", e, disp, optimize=True)
+    d2H = -np.einsum("krmn,rmna,rmnb->kmnab", e, disp, disp, optimize=True)
+    return H, dH, d2H
+
+
+def bands_on_kpoints(tb, k_red, extra=None):
+    """E (nk, nb), v (nk, nb, nb, 3), w (nk, nb, nb, 3, 3) at reduced k, by numpy.
+
+    Band-basis version of :func:`tb_hamiltonian_derivatives` for tabulating band
+    geometry on paths/maps (the k-sums go through WannierBerri).  ``extra``: optional
+    (nk, nw, nw) Wannier-gauge matrix rotated with the same eigenvectors and returned
+    fourth.
+    """
+    H, dH, d2H = tb_hamiltonian_derivatives(tb, k_red)
+    E, U = np.linalg.eigh(H)
+    Ud = U.conj().swapaxes(-1, -2)
+    v = np.einsum("kmi,kija,kjn->kmna", Ud, dH, U, optimize=True)
+    w = np.einsum("kmi,kijab,kjn->kmnab", Ud, d2H, U, optimize=True)
+    if extra is not None:
+        return E, v, w, Ud @ extra @ U
+    return E, v, w
+
+
+def connection_moment_term(E, O, v, out=None, charge=-1.0, degen_thresh=DEGEN_THRESH):
+    r"""2 Re sum_{m out} A^O_{nm} M^{mn} / (e_n - e_m) for a parameter derivative O = dH/dlambda.
+
+    A^O_{nm} = <u_n|i d_lambda u_m> = i O_{nm}/(e_m - e_n) is the interband Berry
+    connection in the parameter lambda, M^{mn} the interband orbital moment of Eq. (11).
+    ``O`` (nk, nb, nb) or (nk, nb, nb, c); returns (nk, nb) or (nk, nb, c).
+    With O = v^i this is the first term of Eq. (11); with O = dH/d(wt) it is, up to
+    sign conventions, the first term of Eq. (8) of the adiabatic paper per unit hbar*omega
+    (see :mod:`w90resp.responses.pumped`).
+    Units: |e| hbar^-1 x length^2 x [O]/energy.
+    """
+    if out is None:
+        out = out_mask(E, degen_thresh)
+    g = inverse_gaps(E, out)
+    M = interband_orbital_moment(E, v, out, charge=charge)
+    scalar = O.ndim == 3
+    Oc = O[..., None] if scalar else O
+    # A^O_{nm}/(e_n - e_m) = i O_{nm} g_nm * (-g_nm)
+    B = -1j * Oc * (g ** 2)[..., None]
+    res = 2 * np.einsum("knmc,kmn->knc", B, M, optimize=True).real
+    return res[..., 0] if scalar else res
