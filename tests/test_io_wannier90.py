@@ -700,3 +700,94 @@ def test_wannierberri_reads_the_same_tb_file(tmp_path, model):
     np.testing.assert_allclose(system.wannier_centers_cart, ours.centres, atol=1e-14)
     for R, h in zip(ours.rvecs, ours.ham):
         np.testing.assert_allclose(system.Ham_R[system.rvec.iR(tuple(R))], h, atol=1e-14)
+
+
+def test_projection_options_and_selection(tmp_path):
+    bohr = 0.52917720859
+    base = """num_wann = {nw}
+spinors = true
+{extra}
+begin unit_cell_cart
+ 4 0 0
+ 0 4 0
+ 0 0 4
+end unit_cell_cart
+begin atoms_cart
+bohr
+ X 0 0 0
+ Y 1.0 1.0 1.0
+end atoms_cart
+begin projections
+bohr
+{proj}
+end projections
+"""
+    # c= in bohr finds atom Y; (u) keeps only spin up; default axes are accepted
+    win = read_win(write(tmp_path / "a.win", base.format(
+        nw=7, extra="", proj=" c=1.0,1.0,1.0: s(u)\n X: p:z=0,0,2:x=1,0,0")))
+    orbs = orbitals_from_win(win)
+    assert [(o.site, o.orbital, o.spin) for o in orbs] == [
+        (1, "s", "up"), (0, "pz", "up"), (0, "pz", "down"), (0, "px", "up"), (0, "px", "down"),
+        (0, "py", "up"), (0, "py", "down")]
+    np.testing.assert_allclose(orbs[0].position, [bohr] * 3)
+    # select_projections keeps projections 2-3 and 5 (1-based)
+    win = read_win(write(tmp_path / "b.win", base.format(
+        nw=3, extra="select_projections : 2-3, 5", proj=" X: p")))
+    assert [(o.orbital, o.spin) for o in orbitals_from_win(win)] == [
+        ("pz", "down"), ("px", "up"), ("py", "up")]
+    # rotated local axes or spin axis cannot be labelled in the global frame
+    p = write(tmp_path / "c.win", base.format(nw=6, extra="", proj=" X: p:z=1,0,0:x=0,1,0"))
+    with pytest.raises(InputFileError) as e:
+        read_win(p)
+    assert_one_line(e, p, 16, "rotated z axis")
+    p = write(tmp_path / "d.win", base.format(nw=6, extra="", proj=" X: p[1,0,0]"))
+    with pytest.raises(InputFileError) as e:
+        read_win(p)
+    assert_one_line(e, p, 16, "spin quantisation axis")
+    # a projection centre that is not on an atom
+    p = write(tmp_path / "e.win", base.format(nw=2, extra="", proj=" f=0.3,0.3,0.3: s"))
+    with pytest.raises(InputFileError) as e:
+        orbitals_from_win(read_win(p))
+    assert_one_line(e, p, 16, "not on an atom")
+
+
+def test_seedname_with_suffix(tmp_path, model):
+    grid = write_hr(model, str(tmp_path / "s_hr.dat"))
+    write_win(model, str(tmp_path / "s.win"), mp_grid=grid)
+    for name in ("s", "s_hr.dat", "s.win"):
+        assert load_wannier90(str(tmp_path / name)).num_wann == 10
+
+
+def test_mutated_files_give_only_input_file_errors(tmp_path, model):
+    """Random line deletions, duplications, truncations and bad tokens never escape as
+    anything but a one-line InputFileError (or read successfully)."""
+    import random
+    write_tb(model, str(tmp_path / "m_tb.dat"))
+    texts = {"hr": chain_hr_text(), "tb": (tmp_path / "m_tb.dat").read_text(), "win": WIN_MOS2}
+    readers = {"hr": read_hr, "tb": read_tb, "win": lambda p: orbitals_from_win(read_win(p))}
+    rng = random.Random(2026)
+    for trial in range(400):
+        kind = rng.choice(sorted(texts))
+        lines = texts[kind].splitlines()
+        i = rng.randrange(len(lines))
+        op = rng.randrange(5)
+        if op == 0:
+            del lines[i]
+        elif op == 1:
+            toks = lines[i].split()
+            if toks:
+                toks[rng.randrange(len(toks))] = rng.choice(["x", "1.5", "-1", "0", "nan",
+                                                             "1e400", "2", "***"])
+                lines[i] = " ".join(toks)
+        elif op == 2:
+            lines.insert(i, lines[rng.randrange(len(lines))])
+        elif op == 3:
+            lines = lines[:i]
+        else:
+            text = "\n".join(lines)
+            lines = text[:rng.randrange(len(text))].splitlines()
+        p = write(tmp_path / f"f_{kind}.dat", "\n".join(lines) + "\n")
+        try:
+            readers[kind](p)
+        except InputFileError as e:
+            assert "\n" not in str(e) and str(e).startswith(p)

@@ -514,7 +514,8 @@ def load_wannier90(seedname, orbitals=None, spin_order=None, periodic=None,
     Parameters
     ----------
     seedname : path prefix (``dir/MoSSe`` reads ``dir/MoSSe_tb.dat`` if present, else
-        ``dir/MoSSe_hr.dat``, and ``dir/MoSSe.win`` if present).
+        ``dir/MoSSe_hr.dat``, and ``dir/MoSSe.win`` if present); a trailing ``_tb.dat``,
+        ``_hr.dat`` or ``.win`` is removed first.
     orbitals : labels when there is no usable .win: a list of :class:`Orbital`, or a
         compact spec ``[("Mo", (x, y, z), "d"), ("S", (x, y, z), "p"), ...]`` (Cartesian
         Angstrom; orbitals in Wannier90 order within an entry).  With a compact spec the
@@ -536,7 +537,10 @@ def load_wannier90(seedname, orbitals=None, spin_order=None, periodic=None,
 
     Energies are eV, lengths Angstrom; ``atoms`` come from the .win (or the orbitals).
     """
-    seedname = str(seedname)
+    seedname = os.fspath(seedname)
+    for suffix in ("_tb.dat", "_hr.dat", ".win"):
+        if seedname.endswith(suffix):
+            seedname = seedname[:-len(suffix)]
     tb_path = _existing(seedname + "_tb.dat")
     hr_path = _existing(seedname + "_hr.dat")
     win_path = _existing(seedname + ".win")
