@@ -495,7 +495,8 @@ def test_bad_missing_r0(tmp_path):
         "    2    1    2", "    1    1"))
     with pytest.raises(InputFileError) as e:
         read_hr(p)
-    assert_one_line(e, p, None, "R = (0, 0, 0)")
+    # 4 header lines; the first R block starts on line 5
+    assert_one_line(e, p, 5, "R = (0, 0, 0)")
 
 
 def test_bad_degeneracy_sum(tmp_path):

@@ -111,7 +111,8 @@ def check_hamiltonian(path, rvecs, ndegen, ham, block_lines, mp_grid=None, mp_gr
                                        f"{block_lines[index[R]]})", block_lines[i])
         index[R] = i
     if (0, 0, 0) not in index:
-        raise InputFileError(path, "no block for R = (0, 0, 0)")
+        raise InputFileError(path, f"no block for R = (0, 0, 0) among the {len(index)} R vectors "
+                                   f"(blocks start here)", block_lines[0])
     wsum = float(np.sum(1.0 / ndegen))
     if mp_grid is not None:
         nk = int(np.prod(mp_grid))
