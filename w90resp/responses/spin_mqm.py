@@ -1,0 +1,465 @@
+r"""Spin magnetic quadrupole moment, spin magnetoelectric and gravito-ME responses.
+
+Shitade, Daido and Yanase, "Theory of spin magnetic quadrupole moment and
+temperature-gradient-induced magnetization" (spin-MQM paper).  With hbar = 1 (p = k),
+v^i = dH/dk_i and s_a = S_a = sigma_a / 2, the band-resolved quantities are
+
+* Eq. (8b):  Omega^i_{an} = i sum_{m != n} v^i_nm s^a_mn / (e_n - e_m)^2 + c.c.
+                         = -2 Im sum_{m != n} v^i_nm s^a_mn / (e_n - e_m)^2,
+* Eq. (8c):  m^i_{an}     = -(i/2) sum_{m != n} v^i_nm s^a_mn / (e_n - e_m) + c.c.
+                         = Im sum_{m != n} v^i_nm s^a_mn / (e_n - e_m),
+
+and, with int[dk] = int d^dk/(2 pi)^d (per unit area in 2D), x_n = e_n - mu,
+f the Fermi function at temperature T and I(x) = int_x^inf f(z) dz = T log(1 + e^{-x/T}):
+
+* Eq. (8a),  spin MQM:        M^i_a       = (g mu_B/hbar) sum_n int[dk] [-Omega I(x_n) + m f_n],
+* Eq. (19a), spin ME (Kubo):  alpha^i_a   = q (g mu_B/hbar) sum_n int[dk] Omega f_n,
+* Eq. (19b), gravito-ME Kubo: T beta~^i_a = (g mu_B/hbar) sum_n int[dk] [Omega x_n + m] f_n,
+* Eq. (20),  gravito-ME:      T beta^i_a  = T beta~ - M (Eq. 18)
+                                         = (g mu_B/hbar) sum_n int[dk] Omega [x_n f_n + I(x_n)],
+* d alpha/d mu = q (g mu_B/hbar) sum_n int[dk] Omega (-df/de) (Eq. E1 at T -> 0), which
+  enters the Mott relation (21), beta = (pi^2 T / 3q) d alpha / d mu.
+
+Internally q = g mu_B/hbar = hbar = k_B = 1 ("natural" units, energies and lengths of
+the Hamiltonian); :func:`unit_factors` converts to the units of Fig. 1 of the paper or
+to SI.  The bracket x f(x) + I(x) of Eq. (20) is the even function
+T [y e^{-y}/(1 + e^{-y}) + log(1 + e^{-y})], y = |x|/T, evaluated in that form (no
+cancellation between the Kubo term and the MQM); I(x) uses ``np.logaddexp``.  T = 0
+gives step functions (I(x) = max(-x, 0), Tbeta = 0).
+
+Tensors are indexed [a][i]: a the spin direction (axial), i the field / gradient
+direction (polar).  All of alpha, M, T beta~, T beta are inversion odd and time-reversal
+odd (they vanish with time reversal, e.g. b = 0 in the Rashba model); WannierBerri's
+point-group symmetrization uses these parities.
+
+Degenerate bands.  The sums over m run over bands outside the degenerate group D(n) of
+n (bands within ``degen_thresh`` of each other, ``_bands.degenerate_groups``); the
+energies entering the weights are the group averages, so each group contributes the
+gauge-covariant trace sum_{n in D} Omega_n = -2 Im Tr[P_D v P_out s P_D ...] and the
+results are invariant under unitary rotations inside degenerate subspaces.  The
+threshold (default ``_bands.DEGEN_THRESH`` = 1e-8 energy units) is for exact,
+symmetry-enforced degeneracies; near-degenerate bands that are not grouped keep their
+(large but finite) interband terms, which is what Eq. (8) prescribes.
+
+Vectorization.  Per chunk of k points, Omega and m are computed with array operations
+(no loop over k); the mu and T dependence enters only through weight matrices
+W[mu, (k, n)], so every response is one matrix product W @ Omega (or W @ m).
+"""
+import numpy as np
+from scipy.special import expit
+from wannierberri.calculators.calculator import Calculator
+from wannierberri.result import EnergyResult
+from wannierberri.symmetry.point_symmetry import transform_odd
+
+from . import _bands
+from ._bands import DEGEN_THRESH
+
+#: responses computed by :class:`SpinMQM` and :func:`spin_mqm_response`
+QUANTITIES = ("alpha", "M", "Tbeta_kubo", "Tbeta", "dalpha_dmu")
+
+EQUATIONS = {
+    "alpha": "spin ME susceptibility alpha^i_a, Eq. (19a)",
+    "M": "spin MQM M^i_a, Eq. (8a)",
+    "Tbeta_kubo": "Kubo gravito-ME T beta~^i_a, Eq. (19b)",
+    "Tbeta": "gravito-ME T beta^i_a = T beta~ - M, Eqs. (18), (20)",
+    "dalpha_dmu": "d alpha^i_a / d mu = q sum Omega (-f'), Eq. (E1)",
+}
+
+
+# --------------------------------------------------------------------- band geometry
+def band_geometry(E, v, S, degen_thresh=DEGEN_THRESH):
+    r"""Band-resolved Omega^i_{an} (Eq. 8b) and m^i_{an} (Eq. 8c).
+
+    Parameters
+    ----------
+    E : (nk, nb) band energies, ascending at each k
+    v : (nk, nb, nb, 3) band-basis velocity v^i_nm = <n|dH/dk_i|m> (hbar = 1)
+    S : (nk, nb, nb, 3) band-basis spin s^a_nm = <n|S_a|m> (S = sigma/2)
+    degen_thresh : bands closer than this form one degenerate group; the sum over m
+        excludes the group of n (module docstring)
+
+    Returns
+    -------
+    Omega, m : (nk, nb, 3, 3) real arrays indexed [k, n, a, i] (a spin, i velocity).
+    Within a degenerate group only the sum over the group is gauge invariant.
+    """
+    E = np.asarray(E, dtype=float)
+    start, _ = _bands.degenerate_groups(E, degen_thresh)
+    same = _bands.group_mask(start)
+    dE = E[:, :, None] - E[:, None, :]                      # e_n - e_m
+    inv = np.where(same, 0.0, 1.0 / np.where(same, 1.0, dE))
+    St = np.swapaxes(S, 1, 2)                               # St[k, n, m, a] = s^a_mn
+    # Y[k, n, i, a] = sum_m v^i_nm s^a_mn w_nm as a batched (3 x nb) @ (nb x 3) product
+    vt = np.swapaxes(v, 2, 3)                               # (nk, nb, 3, nb)
+    Y2 = np.matmul(vt * (inv ** 2)[:, :, None, :], St)
+    Y1 = np.matmul(vt * inv[:, :, None, :], St)
+    Omega = -2.0 * np.swapaxes(Y2.imag, 2, 3)
+    mom = np.swapaxes(Y1.imag, 2, 3)
+    return Omega, mom
+
+
+def group_energies(E, degen_thresh=DEGEN_THRESH):
+    """Energies replaced by the mean of their degenerate group (same shape as E)."""
+    E = np.asarray(E, dtype=float)
+    start, size = _bands.degenerate_groups(E, degen_thresh)
+    idx, valid = _bands.group_index(start, size)
+    kk = np.arange(E.shape[0])[:, None, None]
+    return np.where(valid, E[kk, idx], 0.0).sum(axis=2) / size
+
+
+def spin_operator(tb):
+    """Wannier-basis spin S = sigma/2 (3, nw, nw) of a spinful TightBinding."""
+    if not tb.spinful:
+        raise ValueError(f"system '{tb.name}' has no spin (spinful orbitals are needed "
+                         "for the spin MQM family)")
+    return tb.operators()["S"]
+
+
+def band_resolved(tb, kpoints, cartesian=False, degen_thresh=DEGEN_THRESH, chunk=20000):
+    r"""E_n, Omega^i_{an} (Eq. 8b) and m^i_{an} (Eq. 8c) at arbitrary k points.
+
+    ``kpoints`` (nk, 3): reduced coordinates, or Cartesian (inverse length unit of the
+    lattice) with ``cartesian=True`` -- e.g. a k path or a grid.  Uses the direct
+    Fourier sum :meth:`TightBinding.hamiltonian` (velocity with orbital positions in the
+    phase, like WannierBerri).  Returns a dict with ``"E"`` (nk, nb), ``"Omega"`` and
+    ``"m"`` (nk, nb, 3, 3) indexed [k, n, a, i].
+    """
+    k = np.atleast_2d(np.asarray(kpoints, dtype=float))
+    if cartesian:
+        k = k @ tb.real_lattice.T / (2 * np.pi)
+    Sw = spin_operator(tb)
+    out = {"E": [], "Omega": [], "m": []}
+    for s in range(0, len(k), chunk):
+        H, dH = tb.hamiltonian(k[s:s + chunk], derivative=True)
+        E, U = np.linalg.eigh(H)
+        v = np.einsum("kim,kijc,kjn->kmnc", U.conj(), dH, U, optimize=True)
+        Sb = _bands.rotate_onsite(U, Sw)
+        Om, mom = band_geometry(E, v, Sb, degen_thresh)
+        out["E"].append(group_energies(E, degen_thresh))
+        out["Omega"].append(Om)
+        out["m"].append(mom)
+    return {key: np.concatenate(val) for key, val in out.items()}
+
+
+# ------------------------------------------------------------------ thermal weights
+def integrated_fermi(x, kT):
+    """I(x) = int_x^inf f(z) dz = kT log(1 + exp(-x/kT)), overflow safe; kT = 0: max(-x, 0)."""
+    x = np.asarray(x, dtype=float)
+    if kT <= 0:
+        return np.maximum(-x, 0.0)
+    return kT * np.logaddexp(0.0, -x / kT)
+
+
+def gravito_bracket(x, kT):
+    """x f(x) + I(x) of Eq. (20): kT [y e^{-y}/(1+e^{-y}) + log1p(e^{-y})], y = |x|/kT."""
+    x = np.asarray(x, dtype=float)
+    if kT <= 0:
+        return np.zeros_like(x)
+    y = np.abs(x) / kT
+    e = np.exp(-y)
+    return kT * (y * e / (1 + e) + np.log1p(e))
+
+
+def thermal_weights(E, mu, kT, kinds=("f", "I", "xf", "g", "mfp")):
+    """Weight matrices (nmu, N) for flat energies ``E`` (N,), chemical potentials ``mu``.
+
+    ``f`` Fermi function, ``I`` = int_x^inf f, ``xf`` = x f, ``g`` = x f + I,
+    ``mfp`` = -df/de (needs kT > 0), x = E - mu.
+    """
+    x = np.asarray(E, dtype=float).reshape(1, -1) - np.asarray(mu, dtype=float).reshape(-1, 1)
+    W = {}
+    if kT > 0:
+        y = x / kT
+        f = expit(-y)
+    else:
+        f = np.where(x < 0, 1.0, np.where(x > 0, 0.0, 0.5))
+    for kind in kinds:
+        if kind == "f":
+            W[kind] = f
+        elif kind == "I":
+            W[kind] = integrated_fermi(x, kT)
+        elif kind == "xf":
+            W[kind] = x * f
+        elif kind == "g":
+            W[kind] = gravito_bracket(x, kT)
+        elif kind == "mfp":
+            if kT <= 0:
+                raise ValueError("d alpha/d mu needs T > 0")
+            ex = np.exp(-np.abs(y))
+            W[kind] = ex / (kT * (1 + ex) ** 2)
+        else:
+            raise ValueError(f"unknown weight {kind!r}")
+    return W
+
+
+#: weight kinds needed by each quantity
+_NEEDS = {"alpha": ("f",), "M": ("I", "f"), "Tbeta_kubo": ("xf", "f"), "Tbeta": ("g",),
+          "dalpha_dmu": ("mfp",)}
+
+
+def combine(W, Omega, mom, quantity, charge=1.0):
+    """One response (nmu, 3, 3) from weights ``W`` and flat per-band Omega, m (N, 3, 3)."""
+    Om = Omega.reshape(Omega.shape[0], 9)
+    mm = mom.reshape(mom.shape[0], 9)
+    if quantity == "alpha":
+        r = charge * (W["f"] @ Om)
+    elif quantity == "M":
+        r = -(W["I"] @ Om) + W["f"] @ mm
+    elif quantity == "Tbeta_kubo":
+        r = W["xf"] @ Om + W["f"] @ mm
+    elif quantity == "Tbeta":
+        r = W["g"] @ Om
+    elif quantity == "dalpha_dmu":
+        r = charge * (W["mfp"] @ Om)
+    else:
+        raise ValueError(f"unknown quantity {quantity!r}; known: {QUANTITIES}")
+    return r.reshape(-1, 3, 3)
+
+
+def integrate(E, Omega, mom, mu, T, quantities=QUANTITIES, weights=None, charge=1.0):
+    """sum_{k,n} w_k X_{kn}(mu, T) for band-resolved arrays (any k set, any weights).
+
+    ``E`` (nk, nb), ``Omega``/``mom`` (nk, nb, 3, 3); ``weights`` (nk,) per k-point
+    measure (e.g. d^2k/(2 pi)^2 of a quadrature; default 1).  Returns a dict
+    quantity -> (nmu, 3, 3).
+    """
+    E = np.asarray(E, dtype=float)
+    nk, nb = E.shape
+    if weights is not None:
+        w = np.asarray(weights, dtype=float).reshape(nk, 1, 1, 1)
+        Omega, mom = Omega * w, mom * w
+    kinds = sorted({k for q in quantities for k in _NEEDS[q]})
+    W = thermal_weights(E.reshape(-1), mu, float(T), kinds)
+    return {q: combine(W, Omega.reshape(nk * nb, 3, 3), mom.reshape(nk * nb, 3, 3), q, charge)
+            for q in quantities}
+
+
+# ---------------------------------------------------------------- the calculators
+class SpinMQM(Calculator):
+    r"""One response of the spin-MQM family for a chemical-potential scan, one temperature.
+
+    Parameters
+    ----------
+    quantity : 'alpha' (Eq. 19a), 'M' (Eq. 8a), 'Tbeta_kubo' (Eq. 19b), 'Tbeta'
+        (Eq. 20) or 'dalpha_dmu' (Eq. E1 at temperature T)
+    spin : Wannier-basis S = sigma/2 (3, nw, nw) (:func:`spin_operator`)
+    Efermi : chemical potentials (energy unit of the Hamiltonian), any spacing
+    kT : temperature (energy unit), >= 0
+    charge : q of Eq. (19a) in the output unit of charge (1: results per q)
+    cell_measure : cell volume, or cell area for 2D (per-area output); default the 3D
+        cell volume of the system
+    degen_thresh : degenerate-group threshold (module docstring)
+
+    Returns an ``EnergyResult`` (nmu, 3, 3) indexed [mu][a][i], inversion odd and
+    time-reversal odd.  Calculators of one run share the band geometry of each k chunk
+    and the weight matrices of equal (mu, kT).
+    """
+
+    def __init__(self, quantity, spin, Efermi, kT, charge=1.0, cell_measure=None,
+                 degen_thresh=DEGEN_THRESH, **kwargs):
+        if quantity not in QUANTITIES:
+            raise ValueError(f"unknown quantity {quantity!r}; known: {QUANTITIES}")
+        self.comment = f"{EQUATIONS[quantity]} (Shitade, Daido, Yanase), kT={kT}"
+        super().__init__(degen_thresh=degen_thresh, **kwargs)
+        if kT < 0:
+            raise ValueError("kT must be >= 0")
+        if quantity == "dalpha_dmu" and kT <= 0:
+            raise ValueError("dalpha_dmu needs kT > 0")
+        self.quantity = quantity
+        self.spin = np.asarray(spin)
+        self.Efermi = np.atleast_1d(np.asarray(Efermi, dtype=float))
+        self.kT = float(kT)
+        self.charge = float(charge)
+        self.cell_measure = cell_measure
+
+    def geometry(self, data_K):
+        """Cached (E_group, Omega, m) flattened over (k, band) for this chunk."""
+        c = _bands.cache(data_K)
+        key = ("spin_mqm_geometry", float(self.degen_thresh))
+        if key not in c:
+            E = data_K.E_K
+            S = _bands.band_operator(data_K, "S", self.spin)
+            v = _bands.velocity(data_K)
+            Om, mom = band_geometry(E, v, S, self.degen_thresh)
+            Eg = group_energies(E, self.degen_thresh)
+            n = E.size
+            c[key] = (Eg.reshape(n), Om.reshape(n, 3, 3), mom.reshape(n, 3, 3))
+        return c[key]
+
+    def weights(self, data_K, E):
+        c = _bands.cache(data_K)
+        key = ("spin_mqm_weights", self.kT, self.Efermi.tobytes())
+        W = c.setdefault(key, {})
+        missing = [k for k in _NEEDS[self.quantity] if k not in W]
+        if missing:
+            W.update(thermal_weights(E, self.Efermi, self.kT, missing))
+        return W
+
+    def __call__(self, data_K):
+        E, Om, mom = self.geometry(data_K)
+        W = self.weights(data_K, E)
+        res = combine(W, Om, mom, self.quantity, self.charge)
+        measure = self.cell_measure if self.cell_measure is not None else data_K.cell_volume
+        res = res / (measure * data_K.nk)
+        return EnergyResult(self.Efermi, res, transformTR=transform_odd,
+                            transformInv=transform_odd, comment=self.comment,
+                            save_mode=self.save_mode)
+
+
+def _temperatures(T):
+    T_arr = np.atleast_1d(np.asarray(T, dtype=float))
+    if T_arr.ndim != 1 or np.any(T_arr < 0):
+        raise ValueError("T must be a non-negative number or a 1D list of them")
+    return T_arr, np.ndim(T) == 0
+
+
+def spin_mqm_calculators(tb, mu, T, quantities=QUANTITIES, charge=1.0,
+                         degen_thresh=DEGEN_THRESH):
+    """Calculators {name: SpinMQM} for ``quantities`` at chemical potentials ``mu`` and
+    temperature(s) ``T`` (names ``quantity`` for scalar T, ``quantity@iT`` for a list)."""
+    T_arr, scalar = _temperatures(T)
+    S = spin_operator(tb)
+    calcs = {}
+    for iT, kT in enumerate(T_arr):
+        for q in quantities:
+            if q == "dalpha_dmu" and kT <= 0:
+                continue
+            name = q if scalar else f"{q}@{iT}"
+            calcs[name] = SpinMQM(q, S, mu, kT, charge=charge, cell_measure=tb.cell_measure,
+                                  degen_thresh=degen_thresh)
+    return calcs
+
+
+def spin_mqm_response(tb, mu, T, nk, quantities=QUANTITIES, symmetry=True, charge=1.0,
+                      degen_thresh=DEGEN_THRESH, progress=False, system=None):
+    r"""Spin MQM (8a), spin ME (19a), gravito-ME (19b), (20) of ``tb`` on an nk grid.
+
+    Parameters
+    ----------
+    tb : spinful :class:`~w90resp.tb.TightBinding` (set ``magnetic_moments`` if it breaks
+        time reversal, otherwise the symmetrization sets every tensor to zero)
+    mu : chemical potentials (1D); T : temperature (scalar) or temperatures (1D), >= 0
+    nk : k points per periodic direction (WannierBerri grid via :func:`w90resp.runner.run`)
+    quantities : subset of ``QUANTITIES``
+    symmetry : symmetrize over the (magnetic) point group of the structure
+
+    Returns
+    -------
+    dict with ``"mu"``, ``"T"`` and for each quantity an array [mu][a][i] (scalar T) or
+    [T][mu][a][i] (list of T), natural units (q = g mu_B/hbar = hbar = k_B = 1, per unit
+    area for 2D); ``dalpha_dmu`` is omitted at T = 0.
+    """
+    from ..runner import run
+    mu = np.atleast_1d(np.asarray(mu, dtype=float))
+    T_arr, scalar = _temperatures(T)
+    calcs = spin_mqm_calculators(tb, mu, T, quantities, charge, degen_thresh)
+    res = run(tb, calcs, nk, symmetry=symmetry, progress=progress, system=system)
+    out = {"mu": mu, "T": float(T_arr[0]) if scalar else T_arr}
+    for q in quantities:
+        if scalar:
+            if q in res:
+                out[q] = res[q]
+        elif all(f"{q}@{i}" in res for i in range(len(T_arr))):
+            out[q] = np.array([res[f"{q}@{i}"] for i in range(len(T_arr))])
+    return out
+
+
+def polar_response(tb, mu, T, kmax, nk_radial, n_phi=8, quantities=QUANTITIES, charge=1.0,
+                   degen_thresh=DEGEN_THRESH, tail_tol=1e-10):
+    r"""The same responses for a 2D continuum-like model by quadrature in polar k.
+
+    For models whose occupied states (at all ``mu`` and ``T``) lie in the disk
+    |k| < ``kmax`` around Gamma -- the lattice approximants of k.p models such as
+    :func:`w90resp.models.rashba.rashba_fm` -- the Brillouin-zone sum can be replaced by
+    int d^2k/(2 pi)^2 over the disk: midpoint rule in |k| (``nk_radial`` points) times
+    a uniform rule over ``n_phi`` angles.  A fine radial mesh resolves Fermi functions
+    at T ~ 1e-3 that a 2D grid cannot; for an isotropic model n_phi = 1 is exact.
+    Raises ValueError if states at |k| = kmax are occupied beyond ``tail_tol``.
+    Returns the same dict as :func:`spin_mqm_response`.
+    """
+    if tb.dimension != 2:
+        raise ValueError("polar_response is for 2D models")
+    mu = np.atleast_1d(np.asarray(mu, dtype=float))
+    T_arr, scalar = _temperatures(T)
+    dk = kmax / nk_radial
+    kr = (np.arange(nk_radial) + 0.5) * dk
+    phi = 2 * np.pi * np.arange(n_phi) / n_phi
+    kc = np.zeros((nk_radial * n_phi, 3))
+    kc[:, 0] = (kr[:, None] * np.cos(phi)[None, :]).reshape(-1)
+    kc[:, 1] = (kr[:, None] * np.sin(phi)[None, :]).reshape(-1)
+    w = np.repeat(kr * dk * (2 * np.pi / n_phi) / (2 * np.pi) ** 2, n_phi)
+    br = band_resolved(tb, kc, cartesian=True, degen_thresh=degen_thresh)
+    edge = band_resolved(tb, np.array([[kmax * np.cos(p), kmax * np.sin(p), 0] for p in phi]),
+                         cartesian=True, degen_thresh=degen_thresh)["E"]
+    for kT in T_arr:
+        occ = thermal_weights(edge.reshape(-1), [mu.max()], kT, ("f",))["f"].max()
+        if occ > tail_tol:
+            raise ValueError(f"states at |k| = kmax are occupied ({occ:.2g}) at mu = "
+                             f"{mu.max()}, T = {kT}; increase kmax")
+    out = {"mu": mu, "T": float(T_arr[0]) if scalar else T_arr}
+    per_T = []
+    for kT in T_arr:
+        qs = [q for q in quantities if not (q == "dalpha_dmu" and kT <= 0)]
+        per_T.append(integrate(br["E"], br["Omega"], br["m"], mu, kT, qs, weights=w,
+                               charge=charge))
+    for q in quantities:
+        if all(q in r for r in per_T):
+            out[q] = per_T[0][q] if scalar else np.array([r[q] for r in per_T])
+    return out
+
+
+# ------------------------------------------------------------------------- units
+def unit_factors(tb, units="natural", g=2.0):
+    """Multiplicative factors and unit labels {quantity: (factor, label)}.
+
+    * ``natural``: q = g mu_B/hbar = hbar = k_B = 1 in the energy (E) and length (L)
+      units of the Hamiltonian; M, T beta: g mu_B L^{1-d}; alpha: q g mu_B L^{1-d}/E.
+    * ``paper``: Fig. 1 of the spin-MQM paper for the Rashba model (parameters b, alpha,
+      mass): alpha in (q/m alpha^2)(g mu_B/hbar)(b/8 pi alpha); M, T beta in
+      (g mu_B/hbar)(b/8 pi alpha); d alpha/d mu in the alpha unit per m alpha^2.
+    * ``si``: Wannier input in eV and Angstrom, electron charge q = -e, spin g factor
+      ``g``: M, T beta in A (3D) or A m (2D); alpha in A/V (3D) or A m/V (2D);
+      d alpha/d mu per eV.
+    """
+    d = tb.dimension
+    if units == "natural":
+        L, E = tb.length_unit, tb.energy_unit
+        mq = f"g mu_B {L}^{1 - d}" if d != 1 else "g mu_B"
+        aq = f"q g mu_B {L}^{1 - d}/{E}"
+        return {"alpha": (1.0, aq), "M": (1.0, mq), "Tbeta_kubo": (1.0, mq),
+                "Tbeta": (1.0, mq), "dalpha_dmu": (1.0, aq + f"/{E}")}
+    if units == "paper":
+        p = tb.parameters
+        if not all(k in p for k in ("b", "alpha", "mass")):
+            raise ValueError("paper units need a Rashba model (parameters b, alpha, mass)")
+        b, al, m = float(p["b"]), float(p["alpha"]), float(p["mass"])
+        if b == 0 or al == 0:
+            raise ValueError("paper units (b / 8 pi alpha) need b != 0 and alpha != 0")
+        uM = b / (8 * np.pi * al)
+        e0 = m * al ** 2
+        ua = uM / e0
+        return {"alpha": (1 / ua, "(q/m alpha^2)(g mu_B/hbar)(b/8 pi alpha)"),
+                "M": (1 / uM, "(g mu_B/hbar)(b/8 pi alpha)"),
+                "Tbeta_kubo": (1 / uM, "(g mu_B/hbar)(b/8 pi alpha)"),
+                "Tbeta": (1 / uM, "(g mu_B/hbar)(b/8 pi alpha)"),
+                "dalpha_dmu": (e0 / ua, "(q/(m alpha^2)^2)(g mu_B/hbar)(b/8 pi alpha)")}
+    if units == "si":
+        if tb.energy_unit != "eV" or tb.length_unit != "Angstrom":
+            raise ValueError("SI units need a Hamiltonian in eV and Angstrom")
+        mu_B = 9.2740100783e-24          # J/T = A m^2
+        scale = g * mu_B * 1e10 ** (d - 1)
+        mlab = {3: "A", 2: "A m", 1: "A m^2"}[d]
+        alab = {3: "A/V", 2: "A m/V", 1: "A m^2/V"}[d]
+        return {"alpha": (-scale, alab), "M": (scale, mlab), "Tbeta_kubo": (scale, mlab),
+                "Tbeta": (scale, mlab), "dalpha_dmu": (-scale, alab + "/eV")}
+    raise ValueError(f"units must be 'natural', 'paper' or 'si', got {units!r}")
+
+
+def convert(result, tb, units="natural", g=2.0):
+    """A copy of a response dict with every tensor multiplied by its unit factor."""
+    f = unit_factors(tb, units, g)
+    out = dict(result)
+    for q, (fac, _) in f.items():
+        if q in out:
+            out[q] = np.asarray(out[q]) * fac
+    return out
