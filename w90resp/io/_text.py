@@ -3,8 +3,6 @@
 Every problem found here is raised as :class:`w90resp.errors.InputFileError` naming the
 file and the 1-based line, so that malformed input never surfaces as a numpy traceback.
 """
-import os
-
 import numpy as np
 
 from ..errors import InputFileError
@@ -23,10 +21,6 @@ def read_lines(path):
         raise InputFileError(path, "not a text file") from None
     except OSError as exc:
         raise InputFileError(path, f"cannot be read ({exc.strerror or exc})") from None
-
-
-def display_path(path):
-    return os.fspath(path)
 
 
 def parse_int(path, token, lineno, what):
