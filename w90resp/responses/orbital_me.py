@@ -1,0 +1,259 @@
+r"""Intrinsic orbital magnetoelectric and magnetothermal responses of 2D systems.
+
+Xiao, Liu, Zhao, Yang & Niu, PRB 103, 045401 (2021), Eqs. (7)-(13):
+
+    Delta M_z = chi . (E - grad(mu)/e) - alpha . grad T,                         (7)
+    chi_i   = e   int[dk] f0(e_n) Lambda^n_i,                                   (8)
+    alpha_i =     int[dk] s0(e_n) Lambda^n_i,                                   (9)
+    s0 = (e - mu) f0/T + k_B ln(1 + exp(-(e - mu)/k_B T)),                       (10)
+    Lambda^n_i = 2 Re sum_{m != n} A^i_{nm} M^{mn}/(e_n - e_m)
+                 + (e/2hbar) eps_{jl} d_{k_j} G^n_{il},                           (11)
+
+int[dk] = sum_n int d^2k/(2 pi)^2.  Lambda, M, G and the quantum-metric dipole are built
+in :mod:`w90resp.responses.geometry`.  The Einstein-relation structure of Eq. (7) is
+explicit in :func:`induced_magnetization`: E and grad(mu) enter only as E - grad(mu)/e.
+
+Generalized Mott relation.  With s0(e) = int d eta (eta - mu)/T (-d_eta f0) theta(eta - e),
+Eq. (9) is  alpha = -int d eta d_eta f0 (eta - mu)/(e T) chi_0(eta)  with chi_0 the T = 0
+value of Eq. (8).  Eq. (12) is printed with the opposite overall sign, which would
+contradict its own low-T limit Eq. (13), alpha = (pi^2 k_B^2 T/3e) d chi_0/d mu (and
+Eq. 30 of Xiao, Ren & Xiong, PRB 103, 115432, which carries the minus sign); we use the
+sign consistent with Eqs. (9), (10) and (13).  :func:`mott_alpha` evaluates the
+right-hand side from a chi_0(eta) table, :func:`mott_alpha_low_T` Eq. (13).
+
+Units (hbar = 1 internally, band quantities from H(k) in energy unit E and length L):
+* Lambda in |e| hbar^-1 L^3 with the electron charge e = -|e| included (``charge``);
+* chi  ("natural") in e^2/hbar x L  (= 2.434e-4 S x L);  e^2 is sign-free;
+* alpha ("natural") in |e| k_B/hbar x L (sign for electrons included);
+* for eV / Angstrom input :func:`to_si` gives mu_B nm^-2 per (V/m) and per (K/m)
+  (the magnetization per area induced by a field of 1 V/m or a gradient of 1 K/m).
+Per unit area: divided by N_k x cell area.  The temperature enters as k_B T in E.
+
+Tensor form.  The calculators return chi_{a i} (nmu, [nT,] 3, 3) with only the row
+a = z (the magnetization) filled, so that WannierBerri's point-group symmetrization acts
+on the axial index a and the polar index i: inversion odd, time reversal odd.  Hence chi
+and alpha vanish with P or with T alone, and survive with PT (Table I).
+"""
+import numpy as np
+from wannierberri.calculators.calculator import Calculator
+from wannierberri.result import EnergyResult
+from wannierberri.symmetry.point_symmetry import transform_odd
+
+from . import _bands, geometry
+from ._bands import DEGEN_THRESH
+
+QUANTITIES = ("chi", "alpha", "dchi")
+
+# physical constants (CODATA 2018)
+E_CHARGE = 1.602176634e-19      # C
+HBAR = 1.054571817e-34          # J s
+K_B = 1.380649e-23              # J/K
+K_B_EV = 8.617333262e-5         # eV/K
+MU_B = 9.2740100783e-24         # J/T = A m^2
+
+
+def entropy_density(E, mu, kT):
+    """s0/k_B of Eq. (10) for energies E (any shape) and mu (nmu,): (nmu,) + E.shape.
+
+    s0/k_B = x f(x) + ln(1 + e^{-x}), x = (E - mu)/k_B T, overflow-safe; s0 >= 0.
+    """
+    if kT <= 0:
+        return np.zeros((len(np.atleast_1d(mu)),) + np.shape(E))
+    x = (np.asarray(E)[None] - np.asarray(mu).reshape((-1,) + (1,) * np.ndim(E))) / kT
+    ex = np.exp(-np.abs(x))
+    f = np.where(x > 0, ex / (1 + ex), 1 / (1 + ex))
+    log_term = np.maximum(-x, 0.0) + np.log1p(ex)
+    return x * f + log_term
+
+
+def occupation_weights(quantity, E, mu, kT):
+    """mu- and T-dependent weights (nmu, nT) + E.shape multiplying Lambda.
+
+    chi: f0 (Eq. 8); alpha: s0/k_B (Eq. 9-10); dchi: -df0/de (d chi/d mu).
+    """
+    kTs = np.atleast_1d(np.asarray(kT, dtype=float))
+    out = []
+    for t in kTs:
+        if quantity == "chi":
+            out.append(_bands.fermi(E, mu, t))
+        elif quantity == "alpha":
+            out.append(entropy_density(E, mu, t))
+        elif quantity == "dchi":
+            out.append(_bands.minus_fermi_derivative(E, mu, t))
+        else:
+            raise ValueError(f"quantity must be one of {QUANTITIES}")
+    return np.stack(out, axis=1)
+
+
+def sum_over_states(quantity, E, Lam, mu, kT, charge=-1.0):
+    """sum_{k n} weight(e_kn; mu, T) Lambda_kn as one matrix product: (nmu, nT, 3).
+
+    chi and dchi carry the extra factor e (``charge``) of Eq. (8); alpha does not.
+    """
+    W = occupation_weights(quantity, E, mu, kT)             # (nmu, nT, nk, nb)
+    nmu, nT = W.shape[:2]
+    res = (W.reshape(nmu * nT, -1) @ Lam.reshape(E.size, -1)).reshape(nmu, nT, -1)
+    return charge * res if quantity in ("chi", "dchi") else res
+
+
+def lambda_chunk(data_K, degen_thresh=DEGEN_THRESH, charge=-1.0, parts=False):
+    """Lambda^n_i (Eq. 11) on a WannierBerri k chunk, cached: (nk, nb, 3)."""
+    c = _bands.cache(data_K)
+    key = ("lambda_om", float(degen_thresh), float(charge))
+    if key not in c:
+        E = data_K.E_K
+        v = _bands.velocity(data_K)
+        w = data_K.Xbar("Ham", 2)
+        c[key] = geometry.lambda_vector(E, v, w, degen_thresh=degen_thresh, charge=charge,
+                                        parts=True)
+    return c[key] if parts else c[key][0]
+
+
+class OrbitalME(Calculator):
+    """chi^int (Eq. 8), alpha^int (Eq. 9) or d chi/d mu of a 2D system, per unit area.
+
+    Parameters
+    ----------
+    quantity : 'chi' | 'alpha' | 'dchi'
+    Efermi : chemical potentials (energy unit of the Hamiltonian), any spacing
+    kT : k_B T (same unit), a number or an array (temperature scan; kT = 0 allowed for chi)
+    cell_measure : cell area (length unit^2)
+    charge : carrier charge in |e| (-1: electrons)
+    part : 'total' | 'interband' | 'metric' (the two terms of Eq. 11)
+    Result data: (nmu, 3, 3) or, with an array kT, (nmu, nT, 3, 3); row z holds the
+    vector (chi_x, chi_y, 0); units: see module docstring.
+    """
+
+    def __init__(self, quantity, Efermi, kT, cell_measure, charge=-1.0, part="total",
+                 degen_thresh=DEGEN_THRESH, **kwargs):
+        super().__init__(degen_thresh=degen_thresh, **kwargs)
+        if quantity not in QUANTITIES:
+            raise ValueError(f"quantity must be one of {QUANTITIES}")
+        if part not in ("total", "interband", "metric"):
+            raise ValueError("part must be 'total', 'interband' or 'metric'")
+        self.quantity = quantity
+        self.Efermi = np.atleast_1d(np.asarray(Efermi, dtype=float))
+        self.scan_T = np.ndim(kT) > 0
+        self.kT = np.atleast_1d(np.asarray(kT, dtype=float))
+        if quantity != "chi" and np.any(self.kT <= 0):
+            raise ValueError(f"{quantity} needs kT > 0")
+        self.cell_measure = float(cell_measure)
+        self.charge = float(charge)
+        self.part = part
+        self.comment = f"intrinsic orbital ME {quantity} (Xiao et al. PRB 103, 045401 Eqs. 8-11)"
+
+    def __call__(self, data_K):
+        total, inter, metric = lambda_chunk(data_K, self.degen_thresh, self.charge, parts=True)
+        Lam = {"total": total, "interband": inter, "metric": metric}[self.part]
+        vec = sum_over_states(self.quantity, data_K.E_K, Lam, self.Efermi, self.kT, self.charge)
+        vec /= self.cell_measure * data_K.nk
+        data = np.zeros(vec.shape[:2] + (3, 3))
+        data[..., 2, :] = vec
+        energies = [self.Efermi]
+        if self.scan_T:
+            energies.append(self.kT)
+        else:
+            data = data[:, 0]
+        return EnergyResult(energies, data, transformTR=transform_odd, transformInv=transform_odd,
+                            E_titles=["Efermi", "kT"], comment=self.comment,
+                            save_mode=self.save_mode)
+
+
+def calculators(mu, kT, cell_measure, quantities=("chi", "alpha"), **kwargs):
+    """{name: OrbitalME} for several quantities sharing the cached Lambda of each chunk."""
+    return {q: OrbitalME(q, mu, kT, cell_measure, **kwargs) for q in quantities}
+
+
+def orbital_me(tb, mu, kT, nk=64, quantities=("chi", "alpha"), symmetry=True, **kwargs):
+    """Run the calculators through :func:`w90resp.runner.run`; vectors (nmu, [nT,] 3).
+
+    Returns {quantity: array} with the vector chi_i = data[..., z, i] (natural units,
+    see module docstring).  ``tb`` must be 2D (per-area normalization).
+    """
+    from .. import runner
+    if tb.dimension != 2:
+        raise ValueError("chi^int and alpha^int are defined for 2D systems (Xiao et al.)")
+    calcs = calculators(mu, kT, tb.cell_measure, quantities, **kwargs)
+    res = runner.run(tb, calcs, nk, symmetry=symmetry)
+    return {q: res[q][..., 2, :] for q in quantities}
+
+
+def lambda_on_kpoints(tb, k_red, degen_thresh=DEGEN_THRESH, charge=-1.0, parts=False):
+    """Band-resolved Lambda^n_i (Eq. 11) at reduced k points by direct diagonalization.
+
+    Returns E (nk, nb) and Lambda (nk, nb, 3) (or the (total, interband, metric) triple),
+    for k-resolved maps like Fig. 2(c)-(d) of the paper.
+    """
+    E, v, w = geometry.bands_on_kpoints(tb, k_red)
+    return E, geometry.lambda_vector(E, v, w, degen_thresh=degen_thresh, charge=charge,
+                                     parts=parts)
+
+
+# ------------------------------------------------------------- relations
+def induced_magnetization(chi, alpha, E=None, grad_mu=None, grad_T=None, charge=-1.0):
+    """Eq. (7): Delta M_z = chi.(E - grad(mu)/e) - alpha.grad T (consistent units).
+
+    The electric field and the chemical-potential gradient enter only through the
+    electrochemical combination E - grad(mu)/e (Einstein relation); ``charge`` is e in the
+    units used for grad(mu) (e.g. -1 with mu in eV and E in V/length).
+    """
+    chi = np.asarray(chi)
+    drive = np.zeros(chi.shape[-1])
+    if E is not None:
+        drive = drive + np.asarray(E, dtype=float)
+    if grad_mu is not None:
+        drive = drive - np.asarray(grad_mu, dtype=float) / charge
+    out = np.tensordot(chi, drive, axes=([-1], [0]))
+    if grad_T is not None:
+        out = out - np.tensordot(np.asarray(alpha), np.asarray(grad_T, dtype=float),
+                                 axes=([-1], [0]))
+    return out
+
+
+def mott_alpha(eta, chi0_eta, mu, kT, charge=-1.0):
+    r"""Generalized Mott relation: alpha(mu, T) from the T = 0 table chi_0(eta).
+
+    alpha = -int d eta (d f0/d eta) (eta - mu)/(e T) chi_0(eta)   (Eq. 12, sign of Eq. 13)
+    in the natural units of this module (k_B = 1: kT and eta in the same energy unit,
+    alpha in |e| k_B/hbar L when chi is in e^2/hbar L): the 1/(eT) with e = ``charge`` |e|
+    and T -> kT/k_B.  Trapezoidal rule on the given (fine, uniform or not) eta grid.
+    """
+    eta = np.asarray(eta, dtype=float)
+    chi0 = np.asarray(chi0_eta, dtype=float)
+    mu = np.atleast_1d(mu)
+    mdf = _bands.minus_fermi_derivative(eta, mu, kT)                  # (nmu, neta)
+    integrand = mdf[..., None] * ((eta[None] - mu[:, None]) / kT)[..., None] * chi0[None]
+    return np.trapezoid(integrand, eta, axis=1) / charge
+
+
+def mott_alpha_low_T(dchi_dmu, kT, charge=-1.0):
+    """Eq. (13): alpha = (pi^2 k_B^2 T / 3e) d chi_0/d mu (natural units, k_B = 1)."""
+    return np.pi ** 2 * kT / (3 * charge) * np.asarray(dchi_dmu)
+
+
+# ------------------------------------------------------------------ units
+def natural_units(length_unit="Angstrom", energy_unit="eV"):
+    """Strings naming the natural units of chi, alpha and Lambda for a length unit."""
+    L = length_unit
+    return {"chi": f"e^2/hbar * {L}", "alpha": f"|e| k_B/hbar * {L}",
+            "dchi": f"e^2/hbar * {L} / {energy_unit}", "Lambda": f"|e|/hbar * {L}^3",
+            "mu": energy_unit, "kT": energy_unit}
+
+
+def to_si(chi=None, alpha=None, length_unit="Angstrom"):
+    """Convert natural chi, alpha (length unit Angstrom or nm) to mu_B nm^-2 per V/m, K/m.
+
+    chi [mu_B nm^-2 / (V/m)] = chi_nat x (e^2/hbar) x L / (mu_B / nm^2);
+    alpha [mu_B nm^-2 / (K/m)] = alpha_nat x (|e| k_B/hbar) x L / (mu_B / nm^2).
+    (chi in S m = A m/V: multiply the natural value by e^2/hbar x L.)
+    """
+    L = {"Angstrom": 1e-10, "angstrom": 1e-10, "Ang": 1e-10, "nm": 1e-9}.get(length_unit)
+    if L is None:
+        raise ValueError(f"no SI conversion for length unit {length_unit!r}")
+    per_nm2 = MU_B / 1e-18
+    out = {}
+    if chi is not None:
+        out["chi"] = np.asarray(chi) * E_CHARGE ** 2 / HBAR * L / per_nm2
+    if alpha is not None:
+        out["alpha"] = np.asarray(alpha) * E_CHARGE * K_B / HBAR * L / per_nm2
+    return out
