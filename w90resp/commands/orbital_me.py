@@ -1,0 +1,168 @@
+"""``w90resp orbital-me``: intrinsic orbital magnetoelectric and magnetothermal responses (2D)."""
+import time
+
+import numpy as np
+
+from ..errors import UserError
+
+NAME = "orbital-me"
+HELP = "intrinsic orbital magnetoelectric chi and magnetothermal alpha of a 2D system"
+DESCRIPTION = (
+    "chi^int_i (Eq. 8) and alpha^int_i (Eq. 9) of Xiao, Liu, Zhao, Yang & Niu, PRB 103, "
+    "045401: Delta M_z = chi.(E - grad mu/e) - alpha.grad T, per unit area, for mu from "
+    "--mu-min to --mu-max at temperature --T (k_B T in the energy unit of the Hamiltonian: eV "
+    "for Wannier input and for pt-afm). JSON: mu, chi, alpha ([mu][i], i = x, y), in "
+    "mu_B nm^-2 per (V/m) and per (K/m) for eV/Angstrom systems (natural units e^2/hbar*L and "
+    "|e| k_B/hbar*L otherwise; the natural values are always stored as chi_natural, "
+    "alpha_natural). Built-in models: pt-afm (PT-symmetric AFM bilayer), honeycomb "
+    "(Eq. 22 of Xiao, Ren & Xiong; time-reversal symmetric, so chi = alpha = 0), and the "
+    "package's other 2D models.")
+
+LOCAL_MODELS = ("pt-afm", "honeycomb")
+
+
+def add_arguments(parser):
+    src = parser.add_mutually_exclusive_group(required=True)
+    src.add_argument("--model", metavar="NAME", help=f"built-in model ({', '.join(LOCAL_MODELS)}, ...)")
+    src.add_argument("--seedname", metavar="PATH", help="Wannier90 seedname (_tb.dat/_hr.dat, .win)")
+    parser.add_argument("--T", type=float, required=True, metavar="E",
+                        help="temperature k_B T (energy unit of the Hamiltonian), > 0")
+    parser.add_argument("--mu-min", type=float, required=True, metavar="E")
+    parser.add_argument("--mu-max", type=float, required=True, metavar="E")
+    parser.add_argument("--mu-step", type=float, required=True, metavar="E")
+    parser.add_argument("--nk", type=int, default=96, help="k points per periodic direction")
+    parser.add_argument("--magmoms", type=float, nargs="+", metavar="M",
+                        help="magnetic moments of the atoms (one z value or 3 numbers per atom) "
+                             "for the symmetry of Wannier input")
+    parser.add_argument("--no-symmetry", action="store_true",
+                        help="do not symmetrize (default for Wannier input without --magmoms)")
+    parser.add_argument("--degen-thresh", type=float, default=None, metavar="E",
+                        help="bands closer than this are one degenerate group (default 1e-8)")
+    parser.add_argument("--json", metavar="FILE", required=True, help="output JSON file")
+    parser.add_argument("--plot", metavar="FILE", help="PNG of chi and alpha versus mu")
+
+
+def _mu_grid(args):
+    if args.mu_step <= 0:
+        raise UserError("--mu-step must be positive")
+    if args.mu_max < args.mu_min:
+        raise UserError("--mu-max must not be below --mu-min")
+    n = int(np.floor((args.mu_max - args.mu_min) / args.mu_step + 1e-9)) + 1
+    if n > 20000:
+        raise UserError(f"{n} chemical potentials: increase --mu-step")
+    return args.mu_min + args.mu_step * np.arange(n)
+
+
+def load_system(args):
+    if args.model:
+        if args.model == "pt-afm":
+            from ..models.pt_afm import pt_afm
+            return pt_afm()
+        if args.model == "honeycomb":
+            from ..models.honeycomb_phonon import honeycomb
+            return honeycomb()
+        from ..models import get_model
+        return get_model(args.model)
+    try:
+        from ..io.wannier90 import load_wannier90
+    except ImportError as err:
+        raise UserError(f"--seedname needs the Wannier90 reader (w90resp.io.wannier90), which "
+                        f"is not available: {err}") from None
+    try:
+        return load_wannier90(args.seedname)
+    except UserError:
+        raise
+    except (OSError, ValueError) as err:
+        raise UserError(f"cannot read Wannier90 data '{args.seedname}': {err}") from None
+
+
+def _apply_magmoms(tb, values):
+    m = np.asarray(values, dtype=float)
+    na = len(tb.atoms)
+    if na == 0:
+        raise UserError("--magmoms: the system has no atoms")
+    if m.size == na:
+        tb.magnetic_moments = [[0.0, 0.0, float(x)] for x in m]
+    elif m.size == 3 * na:
+        tb.magnetic_moments = m.reshape(na, 3).tolist()
+    else:
+        raise UserError(f"--magmoms: {m.size} numbers for {na} atoms (need {na} or {3 * na})")
+
+
+def plot(path, mu, chi, alpha, units, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(1, 2, figsize=(9, 3.6))
+    for a, data, name in ((ax[0], chi, r"\chi"), (ax[1], alpha, r"\alpha")):
+        a.plot(mu, data[:, 0], label=rf"${name}_x$")
+        a.plot(mu, data[:, 1], "--", label=rf"${name}_y$")
+        a.axhline(0, color="0.7", lw=0.5)
+        a.set_xlabel(r"$\mu$")
+        a.legend(fontsize=8)
+    ax[0].set_ylabel(units["chi"], fontsize=8)
+    ax[1].set_ylabel(units["alpha"], fontsize=8)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def run(args):
+    from .. import runner
+    from ..output import system_summary, write_json
+    from ..responses import orbital_me as om
+    if args.T <= 0:
+        raise UserError("--T must be positive (k_B T in energy units)")
+    if args.nk < 1:
+        raise UserError("--nk must be positive")
+    mu = _mu_grid(args)
+    tb = load_system(args)
+    if tb.dimension != 2:
+        raise UserError(f"system '{tb.name}' is not 2D: chi^int and alpha^int are defined per "
+                        "unit area for 2D systems (periodic along a1, a2)")
+    if args.magmoms:
+        _apply_magmoms(tb, args.magmoms)
+    symmetry = not args.no_symmetry
+    if symmetry and args.seedname and tb.magnetic_moments is None:
+        print("note: no magnetic moments given for Wannier input; running without "
+              "symmetrization (time reversal would force chi and alpha to zero)")
+        symmetry = False
+    kw = {} if args.degen_thresh is None else {"degen_thresh": args.degen_thresh}
+    t0 = time.time()
+    calcs = om.calculators(mu, args.T, tb.cell_measure, quantities=("chi", "alpha"), **kw)
+    res = runner.run(tb, calcs, args.nk, symmetry=symmetry)
+    chi_nat = res["chi"][:, 2, :2]
+    alpha_nat = res["alpha"][:, 2, :2]
+    elapsed = time.time() - t0
+    natural = om.natural_units(tb.length_unit, tb.energy_unit)
+    si_ok = tb.energy_unit == "eV" and tb.length_unit in ("Angstrom", "nm")
+    if si_ok:
+        si = om.to_si(chi_nat, alpha_nat, tb.length_unit)
+        chi, alpha = si["chi"], si["alpha"]
+        units = {"chi": "mu_B nm^-2 per (V/m)", "alpha": "mu_B nm^-2 per (K/m)"}
+    else:
+        chi, alpha = chi_nat, alpha_nat
+        units = {"chi": natural["chi"], "alpha": natural["alpha"]}
+    units.update({"mu": tb.energy_unit, "T": f"k_B T in {tb.energy_unit}",
+                  "chi_natural": natural["chi"], "alpha_natural": natural["alpha"],
+                  "index": "[mu][i], i = x, y (Delta M_z = chi_i E_i - alpha_i d_i T)"})
+    data = {"mu": mu, "chi": chi, "alpha": alpha, "chi_natural": chi_nat,
+            "alpha_natural": alpha_nat, "T": args.T, "nk": args.nk, "symmetry": symmetry,
+            "seconds": elapsed}
+    if si_ok:
+        data["T_kelvin"] = args.T / om.K_B_EV
+    params = {"T": args.T, "mu_min": args.mu_min, "mu_max": args.mu_max, "mu_step": args.mu_step,
+              "nk": args.nk, "charge": "electrons (e = -|e|)",
+              "reference": "Xiao, Liu, Zhao, Yang, Niu, PRB 103, 045401 (2021), Eqs. 7-11"}
+    try:
+        write_json(args.json, "intrinsic orbital magnetoelectric / magnetothermal response",
+                   data, units, params, system=system_summary(tb))
+    except OSError as err:
+        raise UserError(f"cannot write {args.json}: {err.strerror}")
+    print(f"{tb.name}: {len(mu)} chemical potentials, nk = {args.nk}, {elapsed:.1f} s")
+    i = int(np.argmax(np.abs(chi[:, 0]) + np.abs(chi[:, 1])))
+    print(f"largest |chi| at mu = {mu[i]:.4g}: chi = ({chi[i, 0]:.4g}, {chi[i, 1]:.4g}) {units['chi']}")
+    if args.plot:
+        plot(args.plot, mu, chi, alpha, units, f"{tb.name}, k_B T = {args.T:g} {tb.energy_unit}")
+    return 0
