@@ -1,10 +1,17 @@
 """Plain-numpy reference for the FCIM, written independently of the package's calculators.
 
-A per-k-point loop: diagonalize H(k), take band-basis M, v = dH/dk, Q, and for each group
-of exactly degenerate bands add Re Tr[M v Q] f'(e) (FCIM paper Eq. 34 with the trace over
-the degenerate subspace), or the current (Eq. 32) / torque (Eq. 33) parts.
+A per-k-point loop: diagonalize H(k), take band-basis M, v = dH/dk, Q and add, band by
+band, M_n v_n Q_n f'(e_n) (FCIM paper Eq. 34), or the current (Eq. 32) / torque (Eq. 33)
+parts.  Inside a group of exactly degenerate bands the basis is first rotated to the
+eigenvectors of v_D . e (the states the group splits into along e; if that matrix is
+itself degenerate, the group contributes the trace of M{v,Q}/2 over D instead), and the
+result is averaged over 48 in-plane directions e.
 """
 import numpy as np
+
+# in-plane directions at 3.75 + 7.5 j degrees, j = 0..47 (never along a symmetry line)
+_TH = np.deg2rad(3.75 + 7.5 * np.arange(48))
+DIRECTIONS = np.stack([np.cos(_TH), np.sin(_TH), 0 * _TH], axis=1)
 
 
 def fermi_prime(e, mu, kT):
@@ -12,7 +19,24 @@ def fermi_prime(e, mu, kT):
     return -1.0 / (kT * (np.exp(x / 2) + np.exp(-x / 2)) ** 2)
 
 
-def fcim_brute_force(tb, mu, kT, eta, nk, moment, part="total", thresh=1e-10):
+def _band_terms(Mw, Qw, dH, states, all_states, j, part):
+    """Printed Eqs. (32)-(34) for state ``states[:, j]``, intermediate states ``all_states``."""
+    s = states[:, j]
+    Mn = np.einsum("i,aij,j->a", s.conj(), Mw, s).real
+    vn = np.einsum("i,ija,j->a", s.conj(), dH, s).real
+    Qn = np.einsum("i,aij,j->a", s.conj(), Qw, s).real
+    total = np.einsum("a,b,c->abc", Mn, vn, Qn)
+    if part == "total":
+        return total
+    vm = np.einsum("i,ija,jm->am", s.conj(), dH, all_states)     # v_{n m}
+    Qm = np.einsum("mi,aij,j->am", all_states.conj().T, Qw, s)    # Q_{m n}
+    overlap = np.abs(all_states.conj().T @ s)
+    others = overlap < 0.5                                        # m != n
+    torque = -np.einsum("a,bm,cm->abc", Mn, vm[:, others], Qm[:, others]).real
+    return torque if part == "torque" else total - torque
+
+
+def fcim_brute_force(tb, mu, kT, eta, nk, moment, part="total", thresh=1e-10, directions=DIRECTIONS):
     ops = tb.operators()
     Mw, Qw = ops[moment], ops["Q"]
     mu = np.asarray(mu)
@@ -22,27 +46,45 @@ def fcim_brute_force(tb, mu, kT, eta, nk, moment, part="total", thresh=1e-10):
             k = np.array([[i / nk, j / nk, 0.0]])
             H, dH = tb.hamiltonian(k, derivative=True)
             e, u = np.linalg.eigh(H[0])
-            M = np.einsum("in,aij,jm->anm", u.conj(), Mw, u)
-            Q = np.einsum("in,aij,jm->anm", u.conj(), Qw, u)
-            v = np.einsum("in,ija,jm->anm", u.conj(), dH[0], u)
+            dH = dH[0]
             n = 0
             while n < len(e):
                 g = n
                 while g + 1 < len(e) and e[g + 1] - e[g] < thresh:
                     g += 1
                 D = list(range(n, g + 1))
-                O = [m for m in range(len(e)) if m not in D]
-                MD = M[:, D][:, :, D]
-                if part == "total":
-                    t = 0.5 * (np.einsum("anm,bml,cln->abc", MD, v[:, D][:, :, D], Q[:, D][:, :, D])
-                               + np.einsum("anm,cml,bln->abc", MD, Q[:, D][:, :, D], v[:, D][:, :, D]))
-                elif part == "current":
-                    J = 0.5 * (np.einsum("bml,cln->bcmn", v, Q) + np.einsum("cml,bln->bcmn", Q, v))
-                    t = np.einsum("anm,bcmn->abc", MD, J[:, :, D][:, :, :, D])
-                else:
-                    J = 0.5 * (np.einsum("bml,cln->bcmn", v[:, D][:, :, O], Q[:, O][:, :, D])
-                               + np.einsum("cml,bln->bcmn", Q[:, D][:, :, O], v[:, O][:, :, D]))
-                    t = -np.einsum("anm,bcmn->abc", MD, J)
-                out += fermi_prime(e[n], mu, kT)[:, None, None, None] * t.real[None]
+                uD = u[:, D]
+                if len(D) == 1:
+                    t = _band_terms(Mw, Qw, dH, uD, u, 0, part)
+                    out += fermi_prime(e[n], mu, kT)[:, None, None, None] * t[None]
+                    n = g + 1
+                    continue
+                for direction in directions:
+                    A = np.einsum("c,in,ijc,jm->nm", direction, uD.conj(), dH, uD)
+                    lam, W = np.linalg.eigh(A)
+                    scale = 1 + np.abs(np.einsum("in,ijc,jm->nmc", uD.conj(), dH, uD)).max()
+                    if np.diff(lam).min() > 1e-7 * scale:
+                        limit = uD @ W
+                        basis = np.hstack([limit, np.delete(u, D, axis=1)])
+                        for jj in range(len(D)):
+                            t = _band_terms(Mw, Qw, dH, limit, basis, jj, part)
+                            out += fermi_prime(e[D[jj]], mu, kT)[:, None, None, None] * t[None] / len(directions)
+                        continue
+                    M = np.einsum("in,aij,jm->anm", uD.conj(), Mw, uD)
+                    vfull = np.einsum("in,ija,jm->anm", uD.conj(), dH, u)
+                    Qfull = np.einsum("in,aij,jm->anm", u.conj(), Qw, uD)   # Q_{m n}, m all
+                    if part == "torque":
+                        O = [m for m in range(len(e)) if m not in D]
+                        vfull, Qfull = vfull[:, :, O], Qfull[:, O]
+                    elif part == "total":
+                        vfull, Qfull = vfull[:, :, D], Qfull[:, D]
+                    J = 0.5 * (np.einsum("bnl,clm->bcnm", vfull, Qfull)
+                               + np.einsum("cnl,blm->bcnm", np.conj(np.swapaxes(Qfull, 1, 2)),
+                                           np.conj(np.swapaxes(vfull, 1, 2))))
+                    for jj in range(len(D)):
+                        t = np.einsum("an,bcn->abc", M[:, jj], J[:, :, :, jj]).real
+                        if part == "torque":
+                            t = -t
+                        out += fermi_prime(e[D[jj]], mu, kT)[:, None, None, None] * t[None] / len(directions)
                 n = g + 1
     return out / (eta * nk * nk * tb.cell_measure)

@@ -12,9 +12,16 @@ With the strain-quadrupole coupling V = sum_lambda g_lambda int eps_lambda Q_lam
 with v = i[H, r]/hbar the physical velocity: r includes the orbital (Wannier-centre)
 positions, which matters for the split (32)/(33) but not for the sum (34).
 
-Degenerate bands (Kramers pairs at TRIM, symmetry lines).  The derivation (App. B,
-Eq. B2) keeps the terms with e_m -> e_n; for a degenerate group D these include all
-n, n' in D, giving gauge-covariant traces over D (``degen_thresh`` sets D):
+Degenerate bands (Kramers pairs at TRIM, degeneracy lines such as Gamma-M in MoS2).
+Exactly degenerate groups D (``degen_thresh``) occupy a set of measure zero; we give
+them the value the integrand takes in the limit from neighbouring k, i.e. the printed
+formulas in the basis of D that diagonalizes v_D . e, averaged over a symmetric set of
+directions e (first-order degenerate perturbation theory; ``_degenerate_weights``).
+This is gauge invariant, respects the point group, and keeps symmetry-enforced zeros
+exact (e.g. <S_x>_n = 0 in MoS2, Sec. III B).  Where
+v_D . e is itself degenerate the limit is undetermined and we fall back to the
+gauge-covariant traces that the derivation (App. B, Eq. B2) gives when all n, n' in D
+are kept:
 
     (34):  Re Tr_D[M_D v_D Q_D] = Tr_D[M_D {v_D, Q_D}]/2,
     (32):  Tr_D[M_D J_D],   J = {v, Q}/2 with all intermediate states,
@@ -47,46 +54,119 @@ from ._bands import DEGEN_THRESH
 PARTS = ("total", "current", "torque")
 
 
-def fcim_band_weights(M, v, Q, start, size, part="total"):
-    """Per-band FCIM weights w[k, n, a, b, lambda] (their sum over a group is the trace).
+def limit_directions(periodic=(True, True, False)):
+    """Directions e over which the degenerate-point limit is averaged.
+
+    In-plane angles 3.75 deg + 7.5 deg x j (48 of them): the set is invariant under every
+    rotation by a multiple of 15 deg and every mirror whose axis is at a multiple of
+    3.75 deg, hence under all 2D crystallographic point groups in standard orientation,
+    and no direction lies along a symmetry line.  For 3D systems the same set is used in
+    the xy, yz and zx planes (exactly symmetric under the cubic and tetragonal groups).
+    """
+    th = np.deg2rad(3.75 + 7.5 * np.arange(48))
+    c, s = np.cos(th), np.sin(th)
+    z = np.zeros_like(th)
+    dirs = [np.stack([c, s, z], axis=1)]
+    if all(periodic):
+        dirs += [np.stack([z, c, s], axis=1), np.stack([s, z, c], axis=1)]
+    return np.concatenate(dirs)
+
+
+def fcim_band_weights(M, v, Q, start, size, part="total", directions=None):
+    """Per-band FCIM weights w[k, n, a, b, lambda]; Eqs. (32)-(34) of the FCIM paper.
 
     M (nk, nb, nb, 3), v (nk, nb, nb, 3), Q (nk, nb, nb, 5): band-basis matrices.
-    ``start``, ``size``: degenerate groups (see ``_bands.degenerate_groups``).
+    ``start``, ``size``: exactly degenerate groups (``_bands.degenerate_groups``).
     ``part``: 'total' (Eq. 34), 'current' (Eq. 32) or 'torque' (Eq. 33).
+
+    Non-degenerate bands use the printed formulas.  Bands of an exactly degenerate
+    group D use them in the limit basis along each direction e of ``directions``
+    (default :func:`limit_directions`), averaged over e (:func:`_degenerate_weights`).
+    Current + torque = total band by band; group sums are invariant under unitary
+    rotations inside D.
     """
-    nk = M.shape[0]
-    idx, valid = _bands.group_index(start, size)      # (nk, nb, G)
-    kk = np.arange(nk)[:, None, None]
-    nn = np.arange(M.shape[1])[None, :, None]
-    vm = valid[..., None]
-    # rows of M restricted to the group of n: M[n, m_j]
-    Mrow = M[kk, nn, idx] * vm                           # (nk, nb, G, 3)
-    if part == "total":
-        vblk = v[kk[..., None], idx[:, :, :, None], idx[:, :, None, :]]  # (nk, nb, G, G, 3)
-        vblk = vblk * (valid[:, :, :, None] & valid[:, :, None, :])[..., None]
-        Qblk = Q[kk[..., None], idx[:, :, :, None], idx[:, :, None, :]]  # (nk, nb, G, G, 5)
-        Qblk = Qblk * (valid[:, :, :, None] & valid[:, :, None, :])[..., None]
-        vcol = v[kk, idx, nn] * vm                       # (nk, nb, G, 3): v[m_l, n]
-        Qcol = Q[kk, idx, nn] * vm                       # (nk, nb, G, 5): Q[m_l, n]
-        # symmetrized per band, [M_D (v_D Q_D + Q_D v_D)/2]_nn, so that the per-band
-        # identity (32) + (33) = (34) holds exactly, not only after the group trace
-        w = np.einsum("knja,knjlb,knlc->knabc", Mrow, vblk, Qcol, optimize=True)
-        w += np.einsum("knja,knjlc,knlb->knabc", Mrow, Qblk, vcol, optimize=True)
-        return 0.5 * w.real
-    same = _bands.group_mask(start)[..., None]
-    if part == "current":
-        vv, QQ = v, Q
-    elif part == "torque":
-        vv, QQ = v * ~same, Q * ~same
-    else:
+    if part not in PARTS:
         raise ValueError(f"part must be one of {PARTS}")
-    # J[m, n, b, c] = (v Q + Q v)/2 restricted to the needed column n, rows m in group of n
-    vQ = np.einsum("kmlb,klnc->kmnbc", vv, QQ, optimize=True)
-    Qv = np.einsum("kmlc,klnb->kmnbc", QQ, vv, optimize=True)
-    J = 0.5 * (vQ + Qv)
-    Jcol = J[kk, idx, nn] * vm[..., None]               # (nk, nb, G, 3, 5)
-    w = np.einsum("knja,knjbc->knabc", Mrow, Jcol, optimize=True).real
-    return -w if part == "torque" else w
+    Md = np.einsum("knna->kna", M).real
+    vd = np.einsum("knnb->knb", v).real
+    Qd = np.einsum("knnc->knc", Q).real
+    w = np.einsum("kna,knb,knc->knabc", Md, vd, Qd, optimize=True)
+    if part != "total":
+        Jd = np.einsum("knmb,kmnc->knbc", v, Q, optimize=True).real   # Re (vQ)_nn = J_nn
+        current = np.einsum("kna,knbc->knabc", Md, Jd, optimize=True)
+        w = current if part == "current" else w - current
+    deg = size > 1
+    if deg.any():
+        kd, nd = np.nonzero(deg)
+        if directions is None:
+            directions = limit_directions()
+        w[kd, nd] = _degenerate_weights(M, v, Q, start, size, kd, nd, part, directions)
+    return w
+
+
+def _degenerate_weights(M, v, Q, start, size, kd, nd, part, directions, rel_gap=1e-7):
+    """Weights of the bands (kd, nd) that belong to exactly degenerate groups D.
+
+    For a direction e, the states that D splits into when k moves off along e
+    diagonalize A = v_D . e (first-order degenerate perturbation theory); the printed
+    formulas in that basis are the limit of the integrand from neighbouring k.  A
+    degeneracy line gives the same limit from every direction not along it (so
+    symmetry-enforced zeros such as <S_x>_n = 0 of MoS2 stay exact); an isolated
+    degenerate point (a Kramers pair at a TRIM) is averaged over the symmetric set of
+    directions.  If A is degenerate, the limit is undetermined and the gauge-covariant
+    trace over D is used (module docstring).
+    """
+    G = int(size[kd, nd].max())
+    st = start[kd, nd]
+    members = st[:, None] + np.arange(G)[None, :]
+    valid = np.arange(G)[None, :] < size[kd, nd][:, None]
+    members = np.minimum(members, M.shape[1] - 1)
+    pv = (valid[:, :, None] & valid[:, None, :])
+    kk = kd[:, None, None]
+
+    def block(X):
+        out = X[kk, members[:, :, None], members[:, None, :]]
+        return out * pv.reshape(pv.shape + (1,) * (out.ndim - 3))
+
+    Mb, vb, Qb = block(M), block(v), block(Q)
+    j = nd - st                                             # position of n in its group
+    # trace branch, per band n: [M_D (v_D Q_D + Q_D v_D)/2]_nn and [M_D J_D]_nn
+    vQ_D = np.einsum("sjlb,slmc->sjmbc", vb, Qb, optimize=True)
+    sym_D = 0.5 * (vQ_D + np.conj(np.swapaxes(vQ_D, 1, 2)))
+    Mrow = Mb[np.arange(len(kd)), j]                        # (nsel, G, 3): M[n, m]
+    tr_total = np.einsum("sma,smbc->sabc", Mrow, sym_D[np.arange(len(kd)), :, j], optimize=True).real
+    if part != "total":
+        # (vQ) blocks with all intermediate states
+        vrows = v[kk[:, :, 0], members]                     # (nsel, G, nb, 3)
+        Qcols = np.swapaxes(Q[kk[:, :, 0], :, members], 1, 2)   # (nsel, nb, G, 5)
+        vQ_all = np.einsum("sjlb,slmc->sjmbc", vrows, Qcols, optimize=True)
+        vQ_all = vQ_all * pv[..., None, None]
+        J_D = 0.5 * (vQ_all + np.conj(np.swapaxes(vQ_all, 1, 2)))
+        tr_current = np.einsum("sma,smbc->sabc", Mrow, J_D[np.arange(len(kd)), :, j], optimize=True).real
+    acc = np.zeros((len(kd), 3, 3, 5))
+    scale = 1.0 + np.abs(vb).max()
+    pad = np.where(valid, 0.0, 1e6 * scale * (1 + np.arange(G)))
+    for e in directions:
+        A = np.einsum("sjlc,c->sjl", vb, e.astype(complex)) + pad[:, :, None] * np.eye(G)
+        evals, W = np.linalg.eigh(A)
+        c = W[np.arange(len(kd)), :, j]                     # (nsel, G) limit state of n
+        gaps = np.where(valid[:, 1:], np.diff(evals, axis=-1), np.inf)
+        ok = gaps.min(axis=-1, initial=np.inf) > rel_gap * scale
+
+        def diag(X):
+            return np.einsum("sj,sjlx,sl->sx", c.conj(), X, c, optimize=True).real
+
+        Ml, vl, Ql = diag(Mb), diag(vb), diag(Qb)
+        total = np.where(ok[:, None, None, None],
+                         np.einsum("sa,sb,sc->sabc", Ml, vl, Ql, optimize=True), tr_total)
+        if part == "total":
+            acc += total
+            continue
+        Jl = np.einsum("sj,sjlbc,sl->sbc", c.conj(), J_D, c, optimize=True).real
+        current = np.where(ok[:, None, None, None],
+                           np.einsum("sa,sbc->sabc", Ml, Jl, optimize=True), tr_current)
+        acc += current if part == "current" else total - current
+    return acc / len(directions)
 
 
 class FCIM(Calculator):
