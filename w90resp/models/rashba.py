@@ -45,7 +45,7 @@ from ..orbitals import Orbital
 from ..tb import TightBinding
 from ._build import Hoppings
 
-RASHBA_FM_DEFAULTS = dict(b=0.5, alpha=1.0, mass=1.0, lattice_constant=None, order=8)
+RASHBA_FM_DEFAULTS = dict(b=0.5, alpha=1.0, mass=1.0, lattice_constant=None, order=16)
 
 #: default lattice constant of :func:`rashba_fm`, in units of 1/(m alpha)
 DEFAULT_LATTICE_CONSTANT = 0.25
@@ -94,7 +94,7 @@ def _add_axis_terms(H, R, kinetic, rashba_x, rashba_y):
         H.onsite(s, s, 2 * kinetic)
 
 
-def rashba_fm(b=0.5, alpha=1.0, mass=1.0, lattice_constant=None, order=8, c=None):
+def rashba_fm(b=0.5, alpha=1.0, mass=1.0, lattice_constant=None, order=16, c=None):
     r"""Lattice regularization of the 2D Rashba ferromagnet, Eq. (22) of Shitade et al.
 
     Parameters (hbar = 1; any consistent units, the paper's are m alpha^2 = 1):

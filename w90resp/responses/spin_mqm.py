@@ -216,12 +216,14 @@ def combine(W, Omega, mom, quantity, charge=1.0):
     return r.reshape(-1, 3, 3)
 
 
-def integrate(E, Omega, mom, mu, T, quantities=QUANTITIES, weights=None, charge=1.0):
+def integrate(E, Omega, mom, mu, T, quantities=QUANTITIES, weights=None, charge=1.0,
+              max_weight_entries=4_000_000):
     """sum_{k,n} w_k X_{kn}(mu, T) for band-resolved arrays (any k set, any weights).
 
     ``E`` (nk, nb), ``Omega``/``mom`` (nk, nb, 3, 3); ``weights`` (nk,) per k-point
-    measure (e.g. d^2k/(2 pi)^2 of a quadrature; default 1).  Returns a dict
-    quantity -> (nmu, 3, 3).
+    measure (e.g. d^2k/(2 pi)^2 of a quadrature; default 1).  The (k, n) axis is
+    processed in slices so that each weight matrix has at most ``max_weight_entries``
+    entries.  Returns a dict quantity -> (nmu, 3, 3).
     """
     E = np.asarray(E, dtype=float)
     nk, nb = E.shape
@@ -229,9 +231,21 @@ def integrate(E, Omega, mom, mu, T, quantities=QUANTITIES, weights=None, charge=
         w = np.asarray(weights, dtype=float).reshape(nk, 1, 1, 1)
         Omega, mom = Omega * w, mom * w
     kinds = sorted({k for q in quantities for k in _NEEDS[q]})
-    W = thermal_weights(E.reshape(-1), mu, float(T), kinds)
-    return {q: combine(W, Omega.reshape(nk * nb, 3, 3), mom.reshape(nk * nb, 3, 3), q, charge)
-            for q in quantities}
+    Ef = E.reshape(-1)
+    Om = Omega.reshape(nk * nb, 3, 3)
+    mm = mom.reshape(nk * nb, 3, 3)
+    # states far above every mu carry weights below exp(-60) in all kinds: skip them
+    keep = Ef < np.max(mu) + 60.0 * float(T) + (1e-12 if T <= 0 else 0.0)
+    if not np.all(keep):
+        Ef, Om, mm = Ef[keep], Om[keep], mm[keep]
+    nmu = np.atleast_1d(mu).size
+    step = max(1, int(max_weight_entries // max(nmu, 1)))   # bound the (nmu, N) matrices
+    out = {q: 0.0 for q in quantities}
+    for s in range(0, Ef.size, step):
+        W = thermal_weights(Ef[s:s + step], mu, float(T), kinds)
+        for q in quantities:
+            out[q] = out[q] + combine(W, Om[s:s + step], mm[s:s + step], q, charge)
+    return out
 
 
 # ---------------------------------------------------------------- the calculators
@@ -287,18 +301,23 @@ class SpinMQM(Calculator):
         return c[key]
 
     def weights(self, data_K, E):
+        """Cached weights of the states below max(mu) + 60 kT (others weigh < e^-60)."""
         c = _bands.cache(data_K)
         key = ("spin_mqm_weights", self.kT, self.Efermi.tobytes())
-        W = c.setdefault(key, {})
+        if key not in c:
+            top = self.Efermi.max() + (60.0 * self.kT if self.kT > 0 else 1e-12)
+            c[key] = {"_keep": np.nonzero(E < top)[0]}
+        W = c[key]
         missing = [k for k in _NEEDS[self.quantity] if k not in W]
         if missing:
-            W.update(thermal_weights(E, self.Efermi, self.kT, missing))
+            W.update(thermal_weights(E[W["_keep"]], self.Efermi, self.kT, missing))
         return W
 
     def __call__(self, data_K):
         E, Om, mom = self.geometry(data_K)
         W = self.weights(data_K, E)
-        res = combine(W, Om, mom, self.quantity, self.charge)
+        keep = W["_keep"]
+        res = combine(W, Om[keep], mom[keep], self.quantity, self.charge)
         measure = self.cell_measure if self.cell_measure is not None else data_K.cell_volume
         res = res / (measure * data_K.nk)
         return EnergyResult(self.Efermi, res, transformTR=transform_odd,
