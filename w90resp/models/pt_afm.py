@@ -27,7 +27,8 @@ Hamiltonian.
   where P and T together forbid it;
 * interlayer hopping from T to the B sites displaced by (-s, 0, -d) and (ax - s, 0, -d):
   tp1, tp2 (spin independent);
-* exchange J sigma_z on T and -J sigma_z on B (Neel vector along z).
+* exchange J sigma_z on T and -J sigma_z on B (Neel vector along z).  ``Jb`` overrides
+  the bottom exchange (e.g. Jb = J: ferromagnetic bilayer, inversion kept, PT broken).
 
 Symmetry.  I maps T <-> B keeping spin: it would need J_B = +J, so the exchange breaks
 it; T breaks it too; PT, C2y (rotating sigma_z -> -sigma_z and T <-> B) and M_y T remain:
@@ -49,7 +50,7 @@ from ._build import Hoppings
 
 DEFAULTS = dict(ax=3.9, ay=3.4, s=0.9, d=3.2, c=20.0,
                 tx=-0.20, ty=-0.14, t2=0.03, lam=0.08, lam2=0.05, lamz=0.06, tp1=0.15,
-                tp2=0.05, J=0.8,
+                tp2=0.05, J=0.8, Jb=None,
                 eps=0.0, moment=3.0)
 
 PAULI = {"x": 2 * np.asarray(SPIN[0]), "y": 2 * np.asarray(SPIN[1]), "z": 2 * np.asarray(SPIN[2])}
@@ -70,7 +71,8 @@ def pt_afm(**params):
     H = Hoppings(4)
     sx, sy, sz = PAULI["x"], PAULI["y"], PAULI["z"]
     eye = np.eye(2)
-    layers = {0: (slice(0, 2), +1.0, +p["J"]), 1: (slice(2, 4), -1.0, -p["J"])}
+    Jb = -p["J"] if p["Jb"] is None else p["Jb"]
+    layers = {0: (slice(0, 2), +1.0, +p["J"]), 1: (slice(2, 4), -1.0, Jb)}
 
     def hop_block(i0, j0, R, mat):
         for a in range(2):
@@ -95,6 +97,7 @@ def pt_afm(**params):
     # both bonds are mapped onto themselves (up to a lattice translation) by I and C2y
     atoms = [("Cr", pos_T), ("Cr", pos_B)]
     m = p["moment"]
+    mb = -m if p["Jb"] is None else m * np.sign(Jb) * (1 if p["J"] >= 0 else -1)
     return TightBinding(name="pt-afm", real_lattice=lattice, orbitals=orbs, hoppings=H.as_dict(),
                         periodic=(True, True, False), energy_unit="eV", length_unit="Angstrom",
-                        atoms=atoms, parameters=p, magnetic_moments=[[0, 0, m], [0, 0, -m]])
+                        atoms=atoms, parameters=p, magnetic_moments=[[0, 0, m], [0, 0, mb]])
