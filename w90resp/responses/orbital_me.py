@@ -220,10 +220,14 @@ def mott_alpha(eta, chi0_eta, mu, kT, charge=-1.0):
     """
     eta = np.asarray(eta, dtype=float)
     chi0 = np.asarray(chi0_eta, dtype=float)
+    tail = chi0.shape[1:]
+    chi0 = chi0.reshape(len(eta), -1)
     mu = np.atleast_1d(mu)
     mdf = _bands.minus_fermi_derivative(eta, mu, kT)                  # (nmu, neta)
-    integrand = mdf[..., None] * ((eta[None] - mu[:, None]) / kT)[..., None] * chi0[None]
-    return np.trapezoid(integrand, eta, axis=1) / charge
+    weight = mdf * (eta[None] - mu[:, None]) / kT                      # (nmu, neta)
+    integrand = weight[..., None] * chi0[None]                         # (nmu, neta, c)
+    res = np.trapezoid(integrand, eta, axis=1) / charge
+    return res.reshape((len(mu),) + tail)
 
 
 def mott_alpha_low_T(dchi_dmu, kT, charge=-1.0):
