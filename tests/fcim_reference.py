@@ -5,12 +5,12 @@ band, M_n v_n Q_n f'(e_n) (FCIM paper Eq. 34), or the current (Eq. 32) / torque 
 parts.  Inside a group of exactly degenerate bands the basis is first rotated to the
 eigenvectors of v_D . e (the states the group splits into along e; if that matrix is
 itself degenerate, the group contributes the trace of M{v,Q}/2 over D instead), and the
-result is averaged over 48 in-plane directions e.
+result is averaged over 24 in-plane directions e.
 """
 import numpy as np
 
-# in-plane directions at 3.75 + 7.5 j degrees, j = 0..47 (never along a symmetry line)
-_TH = np.deg2rad(3.75 + 7.5 * np.arange(48))
+# in-plane directions at 7.5 + 15 j degrees, j = 0..23 (never along a symmetry line)
+_TH = np.deg2rad(7.5 + 15 * np.arange(24))
 DIRECTIONS = np.stack([np.cos(_TH), np.sin(_TH), 0 * _TH], axis=1)
 
 

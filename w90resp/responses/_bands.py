@@ -37,7 +37,19 @@ def minus_fermi_derivative(E, mu, kT):
     """
     if kT <= 0:
         raise ValueError("kT must be positive for a Fermi-surface response")
-    x = (np.asarray(E)[None] - np.asarray(mu).reshape((-1,) + (1,) * np.ndim(E))) / kT
+    E = np.asarray(E, dtype=float)
+    mu = np.asarray(mu, dtype=float).reshape(-1)
+    centre = 0.5 * (mu.max() + mu.min())
+    a, b = (E - centre) / kT, (centre - mu) / kT
+    if E.ndim == 1 and max(np.abs(a).max(initial=0), np.abs(b).max(initial=0)) < 300:
+        # exp(x) = exp(a) exp(b) factorizes: one exponential per energy and per mu, and
+        # -f' = e^x / (kT (1 + e^x)^2) as an outer product (no overflow for |a|,|b| < 300)
+        ex = np.multiply.outer(np.exp(b), np.exp(a))
+        denom = 1.0 + ex
+        denom *= denom
+        denom *= kT
+        return np.divide(ex, denom, out=ex)
+    x = (E[None] - mu.reshape((-1,) + (1,) * E.ndim)) / kT
     ex = np.exp(-np.abs(x))
     return ex / (kT * (1 + ex) ** 2)
 
@@ -121,11 +133,94 @@ def groups(data_K, thresh):
     return c[key]
 
 
-def fermi_surface_sum(E, weights, mu, kT):
+def fermi_surface_sum(E, weights, mu, kT, F=None):
     """sum_{k,n} weights[k,n,...] (-df/dE)(E_kn - mu) for all mu, as one matrix product.
 
-    ``E`` (nk, nb), ``weights`` (nk, nb, ...).  Returns (nmu, ...).
+    ``E`` (nk, nb), ``weights`` (nk, nb, ...).  Returns (nmu, ...).  ``F`` may pass a
+    precomputed -df/dE matrix (nmu, nk*nb) (see :func:`fermi_derivative_matrix`).
     """
-    F = minus_fermi_derivative(E.reshape(-1), mu, kT)  # (nmu, nk*nb)
+    if F is None:
+        F = minus_fermi_derivative(E.reshape(-1), mu, kT)  # (nmu, nk*nb)
     W = weights.reshape(E.size, -1)
     return (F @ W).reshape((len(mu),) + weights.shape[2:])
+
+
+class OnsiteBlocks:
+    """A k-independent on-site operator stored as its dense blocks (site/shell groups).
+
+    On-site operators (L, S, Q) only connect orbitals of one site and shell, so
+    U^dagger O U restricted to the diagonal costs sum_b size_b^2 x nb per component
+    instead of nw^2 x nb.  ``op`` is (ncomp, nw, nw).
+    """
+
+    def __init__(self, op):
+        from scipy.sparse.csgraph import connected_components
+        op = np.asarray(op)
+        self.ncomp, self.nw = op.shape[0], op.shape[1]
+        pattern = (np.abs(op).sum(axis=0) > 0)
+        n, labels = connected_components(pattern, directed=False)
+        self.blocks = []
+        for b in range(n):
+            idx = np.nonzero(labels == b)[0]
+            sub = op[:, idx][:, :, idx]
+            if np.abs(sub).max(initial=0) > 0:
+                self.blocks.append((idx, sub))
+
+    def diag(self, U):
+        """Re (U^dagger O U)_nn for every component: (nk, nb, ncomp)."""
+        out = np.zeros((U.shape[0], self.ncomp, U.shape[2]))
+        for idx, sub in self.blocks:
+            UI = U[:, idx, :]                                   # (nk, b, nb)
+            OU = np.matmul(sub[None], UI[:, None])              # (nk, c, b, nb), batched BLAS
+            out += (UI.conj()[:, None] * OU).real.sum(axis=2)
+        return np.swapaxes(out, 1, 2)
+
+
+def onsite_blocks(data_K, name, op):
+    """Cached :class:`OnsiteBlocks` diagonal of ``op`` on the chunk: (nk, nb, ncomp)."""
+    c = cache(data_K)
+    key = ("onsite_diag", name)
+    if key not in c:
+        c[key] = OnsiteBlocks(op).diag(data_K.UU_K)
+    return c[key]
+
+
+def velocity_wannier(data_K):
+    """dH/dk in the Wannier gauge (nk, nw, nw, 3), with orbital positions in the phase."""
+    c = cache(data_K)
+    if "dH" not in c:
+        dH = data_K.get_k_mat("Ham", der=1, hermitian=True)
+        c["dH"] = dH[data_K.select_K] if hasattr(data_K, "select_K") else dH
+    return c["dH"]
+
+
+def velocity_diagonal(data_K):
+    """Band velocities Re (U^dagger dH/dk U)_nn (nk, nb, 3), without the full rotation."""
+    c = cache(data_K)
+    if "vdiag" not in c:
+        U = data_K.UU_K
+        dH = velocity_wannier(data_K)
+        dHU = np.einsum("kijc,kjn->kcin", dH, U, optimize=True)
+        c["vdiag"] = np.einsum("kin,kcin->knc", U.conj(), dHU, optimize=True).real
+    return c["vdiag"]
+
+
+def fermi_window(E, mu, kT, cutoff=40.0):
+    """Mask of energies within cutoff*kT of the chemical-potential range (-f' < e^-cutoff/kT)."""
+    mu = np.asarray(mu)
+    return (E > mu.min() - cutoff * kT) & (E < mu.max() + cutoff * kT)
+
+
+def fermi_derivative_matrix(data_K, mu, kT, cutoff=40.0):
+    """Cached (mask, F): bands within the Fermi window and -df/dE (nmu, nsel) for them.
+
+    Shared by all Fermi-surface calculators of the chunk with the same mu and kT.
+    """
+    c = cache(data_K)
+    mu = np.asarray(mu, dtype=float)
+    key = ("fermi", mu.tobytes(), float(kT), float(cutoff))
+    if key not in c:
+        E = data_K.E_K
+        mask = fermi_window(E, mu, kT, cutoff)
+        c[key] = (mask, minus_fermi_derivative(E[mask], mu, kT))
+    return c[key]

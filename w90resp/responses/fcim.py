@@ -57,13 +57,14 @@ PARTS = ("total", "current", "torque")
 def limit_directions(periodic=(True, True, False)):
     """Directions e over which the degenerate-point limit is averaged.
 
-    In-plane angles 3.75 deg + 7.5 deg x j (48 of them): the set is invariant under every
+    In-plane angles 7.5 deg + 15 deg x j (24 of them): the set is invariant under every
     rotation by a multiple of 15 deg and every mirror whose axis is at a multiple of
-    3.75 deg, hence under all 2D crystallographic point groups in standard orientation,
-    and no direction lies along a symmetry line.  For 3D systems the same set is used in
-    the xy, yz and zx planes (exactly symmetric under the cubic and tetragonal groups).
+    7.5 deg, hence under all 2D crystallographic point groups in standard orientation,
+    and no direction lies along a symmetry line (multiples of 15 deg).  For 3D systems
+    the same set is used in the xy, yz and zx planes (exactly symmetric under the cubic
+    and tetragonal groups).
     """
-    th = np.deg2rad(3.75 + 7.5 * np.arange(48))
+    th = np.deg2rad(7.5 + 15.0 * np.arange(24))
     c, s = np.cos(th), np.sin(th)
     z = np.zeros_like(th)
     dirs = [np.stack([c, s, z], axis=1)]
@@ -104,7 +105,8 @@ def fcim_band_weights(M, v, Q, start, size, part="total", directions=None):
     return w
 
 
-def _degenerate_weights(M, v, Q, start, size, kd, nd, part, directions, rel_gap=1e-7):
+def _degenerate_weights(M, v, Q, start, size, kd, nd, part, directions, rel_gap=1e-7,
+                        limit_cache=None):
     """Weights of the bands (kd, nd) that belong to exactly degenerate groups D.
 
     For a direction e, the states that D splits into when k moves off along e
@@ -146,12 +148,23 @@ def _degenerate_weights(M, v, Q, start, size, kd, nd, part, directions, rel_gap=
     acc = np.zeros((len(kd), 3, 3, 5))
     scale = 1.0 + np.abs(vb).max()
     pad = np.where(valid, 0.0, 1e6 * scale * (1 + np.arange(G)))
-    for e in directions:
-        A = np.einsum("sjlc,c->sjl", vb, e.astype(complex)) + pad[:, :, None] * np.eye(G)
-        evals, W = np.linalg.eigh(A)
-        c = W[np.arange(len(kd)), :, j]                     # (nsel, G) limit state of n
-        gaps = np.where(valid[:, 1:], np.diff(evals, axis=-1), np.inf)
-        ok = gaps.min(axis=-1, initial=np.inf) > rel_gap * scale
+    # one eigen-decomposition per group (its first band), shared by all its bands
+    first = np.nonzero(j == 0)[0]
+    group_of = np.cumsum(j == 0) - 1
+    if limit_cache is None:
+        limit_cache = {}
+    if "states" not in limit_cache:
+        vg = vb[first]
+        pad_g = pad[first][:, :, None] * np.eye(G)
+        valid_g = valid[first]
+        A = np.einsum("sjlc,dc->dsjl", vg, directions.astype(complex)) + pad_g[None]
+        evals, W = np.linalg.eigh(A)                        # all directions at once
+        gaps = np.where(valid_g[None, :, 1:], np.diff(evals, axis=-1), np.inf)
+        limit_cache["states"] = (W, gaps.min(axis=-1, initial=np.inf) > rel_gap * scale)
+    W_all, ok_all = limit_cache["states"]
+    for d in range(len(directions)):
+        c = W_all[d][group_of, :, j]                        # (nsel, G) limit state of n
+        ok = ok_all[d][group_of]
 
         def diag(X):
             return np.einsum("sj,sjlx,sl->sx", c.conj(), X, c, optimize=True).real
@@ -183,10 +196,14 @@ class FCIM(Calculator):
     cell_measure : cell volume, or cell area for 2D (per-area output); default: the
         3D cell volume of the system
     degen_thresh : bands closer than this form one degenerate group (see DEGEN_THRESH)
+    periodic : periodic directions of the system (sets the directions along which
+        degenerate points are approached, :func:`limit_directions`)
     """
 
     def __init__(self, operators, moment_name, Efermi, kT, eta, part="total",
-                 cell_measure=None, degen_thresh=DEGEN_THRESH, **kwargs):
+                 cell_measure=None, degen_thresh=DEGEN_THRESH, periodic=(True, True, False),
+                 **kwargs):
+        kwargs.setdefault("save_mode", "bin")   # the runner keeps no WannierBerri text files
         super().__init__(degen_thresh=degen_thresh, **kwargs)
         if part not in PARTS:
             raise ValueError(f"part must be one of {PARTS}")
@@ -200,6 +217,7 @@ class FCIM(Calculator):
         self.eta = float(eta)
         self.part = part
         self.cell_measure = cell_measure
+        self.directions = limit_directions(tuple(periodic))
         self.comment = f"FCIM f/g_lambda, M={moment_name}, part={part} (Koyama et al. Eqs. 32-34)"
 
     def moment_matrix(self, data_K):
@@ -209,18 +227,47 @@ class FCIM(Calculator):
         """
         return _bands.band_operator(data_K, self.moment_name, self.M)
 
+    def _onsite_moment(self):
+        return type(self).moment_matrix is FCIM.moment_matrix and self.M is not None
+
     def band_weights(self, data_K):
+        """(E, w): energies (nk, nb) and per-band weights (nk, nb, 3, 3, 5)."""
         E = data_K.E_K
         start, size = _bands.groups(data_K, self.degen_thresh)
+        if self.part == "total" and self._onsite_moment():
+            return E, self._fast_total(data_K, start, size)
         M = self.moment_matrix(data_K)
         Q = _bands.band_operator(data_K, "Q", self.Q)
         v = _bands.velocity(data_K)
-        return E, fcim_band_weights(M, v, Q, start, size, self.part)
+        return E, fcim_band_weights(M, v, Q, start, size, self.part, self.directions)
+
+    def _fast_total(self, data_K, start, size):
+        """Eq. (34) from band-diagonal elements only; full matrices only at the few k
+        with exactly degenerate bands.  Same result as ``fcim_band_weights``."""
+        Md = _bands.onsite_blocks(data_K, self.moment_name, self.M)
+        Qd = _bands.onsite_blocks(data_K, "Q", self.Q)
+        vd = _bands.velocity_diagonal(data_K)
+        w = np.einsum("kna,knb,knc->knabc", Md, vd, Qd, optimize=True)
+        kdeg = np.nonzero((size > 1).any(axis=1))[0]
+        if len(kdeg):
+            U = data_K.UU_K[kdeg]
+            dH = _bands.velocity_wannier(data_K)[kdeg]
+            M = _bands.rotate_onsite(U, self.M)
+            Q = _bands.rotate_onsite(U, self.Q)
+            v = np.einsum("kim,kijc,kjn->kmnc", U.conj(), dH, U, optimize=True)
+            st, sz = start[kdeg], size[kdeg]
+            kd, nd = np.nonzero(sz > 1)
+            limit = _bands.cache(data_K).setdefault(("limit_states", self.degen_thresh), {})
+            w[kdeg[kd], nd] = _degenerate_weights(M, v, Q, st, sz, kd, nd, "total",
+                                                  self.directions, limit_cache=limit)
+        return w
 
     def __call__(self, data_K):
         E, w = self.band_weights(data_K)
-        # f/g = (1/eta) (1/(N V)) sum w df/de,  df/de = -(-df/de)
-        res = -_bands.fermi_surface_sum(E, w, self.Efermi, self.kT) / self.eta
+        # f/g = (1/eta) (1/(N V)) sum w df/de,  df/de = -(-df/de); bands further than
+        # 40 kT from every mu carry weight < e^-40 and are skipped
+        keep, F = _bands.fermi_derivative_matrix(data_K, self.Efermi, self.kT)
+        res = -_bands.fermi_surface_sum(E[keep][None], w[keep][None], self.Efermi, self.kT, F) / self.eta
         measure = self.cell_measure if self.cell_measure is not None else data_K.cell_volume
         res /= measure * data_K.nk
         res_cart = lambda_to_cartesian(res)              # (nmu, 3, 3, 3, 3)
@@ -243,7 +290,8 @@ def fcim_calculators(tb, mu, kT, eta, moments=("L", "S"), parts=("total",),
         for part in parts:
             key = M if part == "total" else f"{M}_{part}"
             calcs[key] = FCIM({"M": ops[M], "Q": ops["Q"]}, M, mu, kT, eta, part=part,
-                              cell_measure=tb.cell_measure, degen_thresh=degen_thresh)
+                              cell_measure=tb.cell_measure, degen_thresh=degen_thresh,
+                              periodic=tb.periodic)
     return calcs
 
 

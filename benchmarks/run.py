@@ -1,0 +1,202 @@
+"""Side-by-side timings of w90resp calculators against the diagonalization limit.
+
+One process, one system, one k-grid.  Times:
+  (a) limit: Fourier interpolation of H(k) on the grid (numpy FFT), batched eigh, and
+      the band-basis rotation U^dagger O U of one dense operator;
+  (b) WannierBerri's GME_spin_FermiSurf (velocity x spin at the Fermi surface);
+  (c) w90resp FCIM, Eq. (34): all 45 components for L and S, NMU chemical potentials;
+  (d) a straightforward per-k-point numpy loop of the same formula (timed on a subset
+      of k-points and scaled to the grid; the subset size is printed);
+  (e) the spin-MQM and orbital-ME families on the same grid (when importable).
+Prints the ratios; the last line reads
+  ratios: fcim/limit=X fcim/gme=Y loop/fcim=Z mqm/limit=U ome/limit=V
+Usage: python benchmarks/run.py [--quick] [--system mos2|mosse|supercell] [--nk N]
+"""
+import argparse
+import os
+import platform
+import sys
+import time
+import tracemalloc
+
+import numpy as np
+
+NMU = 200
+
+
+def quiet_run(fn, *a, **k):
+    import contextlib
+    import io
+    with contextlib.redirect_stdout(io.StringIO()):
+        return fn(*a, **k)
+
+
+def system(name):
+    if name == "mos2":
+        from w90resp.models.mos2 import mos2
+        return mos2()
+    if name == "mosse":
+        from w90resp.io.wannier90 import load_wannier90
+        here = os.path.dirname(os.path.abspath(__file__))
+        return load_wannier90(os.path.join(here, "..", "data", "mosse", "MoSSe"))
+    if name == "supercell":
+        from w90resp.models.mos2 import mos2
+        return supercell(mos2(), 3)
+    raise SystemExit(f"unknown system {name}")
+
+
+def supercell(tb, n):
+    """n x n in-plane supercell of ``tb`` (for scaling with num_wann)."""
+    from w90resp.tb import TightBinding
+    from w90resp.orbitals import Orbital
+    cells = [(i, j) for i in range(n) for j in range(n)]
+    nw = tb.num_wann
+    lat = tb.real_lattice.copy()
+    lat[0] *= n
+    lat[1] *= n
+    orbs = []
+    for (i, j) in cells:
+        shift = i * tb.real_lattice[0] + j * tb.real_lattice[1]
+        for o in tb.orbitals:
+            orbs.append(Orbital(o.site + len(tb.atoms) * (i * n + j), o.species, o.position + shift,
+                                o.shell, o.orbital, o.spin))
+    hop = {}
+    for ci, (i, j) in enumerate(cells):
+        for R, h in tb.hoppings.items():
+            ti, tj = i + R[0], j + R[1]
+            RS = (ti // n, tj // n, R[2])
+            cj = cells.index((ti % n, tj % n))
+            block = hop.setdefault(RS, np.zeros((nw * n * n, nw * n * n), complex))
+            block[ci * nw:(ci + 1) * nw, cj * nw:(cj + 1) * nw] += h
+    atoms = [(a[0], a[1] + i * tb.real_lattice[0] + j * tb.real_lattice[1]) for (i, j) in cells for a in tb.atoms]
+    return TightBinding(name=f"{tb.name}-{n}x{n}", real_lattice=lat, orbitals=orbs, hoppings=hop,
+                        periodic=tb.periodic, energy_unit=tb.energy_unit, length_unit=tb.length_unit,
+                        atoms=atoms, quadrupole_sites=tb.quadrupole_sites)
+
+
+def limit(tb, nk):
+    """(a): H(R) -> H(k) by FFT on the nk x nk grid, batched eigh, one rotation."""
+    nw = tb.num_wann
+    grid = np.zeros((nk, nk, nw, nw), complex)
+    for R, h in tb.hoppings.items():
+        grid[R[0] % nk, R[1] % nk] += h
+    Hk = np.fft.fftn(grid, axes=(0, 1)).reshape(-1, nw, nw)     # phases: convention II
+    Hk = 0.5 * (Hk + np.conj(np.swapaxes(Hk, 1, 2)))
+    E, U = np.linalg.eigh(Hk)
+    O = tb.operators()["S"][2]
+    rot = np.einsum("kim,ij,kjn->kmn", U.conj(), O, U, optimize=True)
+    return E, rot
+
+
+def fcim_loop(tb, kpts, mu, kT, eta):
+    """(d): what a paper's script would do: one k-point at a time."""
+    ops = tb.operators()
+    out = {M: np.zeros((len(mu), 3, 3, 5)) for M in ("L", "S")}
+    for k in kpts:
+        H, dH = tb.hamiltonian(k[None], derivative=True)
+        e, u = np.linalg.eigh(H[0])
+        v = np.einsum("in,ijc,jn->nc", u.conj(), dH[0], u).real
+        Q = np.einsum("in,cij,jn->nc", u.conj(), ops["Q"], u).real
+        x = (e[None, :] - mu[:, None]) / kT
+        fp = -1 / (kT * (np.exp(x / 2) + np.exp(-x / 2)) ** 2)
+        for M in ("L", "S"):
+            m = np.einsum("in,cij,jn->nc", u.conj(), ops[M], u).real
+            out[M] += np.einsum("mn,na,nb,nc->mabc", fp, m, v, Q) / eta
+    return out
+
+
+def timed(fn, *a, **k):
+    t = time.perf_counter()
+    r = fn(*a, **k)
+    return r, time.perf_counter() - t
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small grid (about a minute on 2 cores)")
+    ap.add_argument("--system", default="mos2", choices=["mos2", "mosse", "supercell"])
+    ap.add_argument("--nk", type=int, default=None)
+    ap.add_argument("--fft", type=int, default=None, help="FFT sub-grid per K-point (default nk, max 100)")
+    args = ap.parse_args(argv)
+    nk = args.nk or (48 if args.quick else 240)
+    fft = args.fft or min(nk, 120)
+    if nk % fft:
+        raise SystemExit("--nk must be a multiple of --fft")
+    import wannierberri as wb
+    from w90resp import runner
+    from w90resp.responses.fcim import fcim_calculators
+
+    tb = system(args.system)
+    e0 = np.linalg.eigvalsh(tb.hamiltonian(np.zeros((1, 3)))[0])
+    mu = np.linspace(e0.min(), e0.max(), NMU)
+    kT = eta = 0.05
+    print(f"system {tb.name}: num_wann={tb.num_wann}, grid {nk}x{nk} = {nk * nk} k-points, "
+          f"FFT sub-grid {fft}x{fft}, {NMU} chemical potentials")
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"python {sys.version.split()[0]}, numpy {np.__version__}")
+
+    _, t_a = timed(limit, tb, nk)
+    print(f"(a) limit (FFT + eigh + 1 rotation):  {t_a:8.2f} s")
+
+    system_wb = tb.to_wannierberri()
+    grid = wb.Grid(system_wb, NKdiv=[nk // fft, nk // fft, 1], NKFFT=[fft, fft, 1])
+
+    def wb_run(calcs):
+        return quiet_run(runner.run, tb, calcs, nk, symmetry=False, max_fft=fft, system=system_wb)
+
+    from wannierberri.calculators.static import GME_spin_FermiSurf
+    dmu = mu[1] - mu[0]
+    _, t_b = timed(wb_run, {"gme": GME_spin_FermiSurf(Efermi=mu, tetra=False)})
+    print(f"(b) WannierBerri GME_spin_FermiSurf:  {t_b:8.2f} s")
+
+    calcs = fcim_calculators(tb, mu, kT, eta, ("L", "S"))
+    tracemalloc.start()
+    res, t_c = timed(wb_run, calcs)
+    peak_c = tracemalloc.get_traced_memory()[1] / 2 ** 20
+    tracemalloc.stop()
+    print(f"(c) w90resp FCIM (L and S, 45 comp.): {t_c:8.2f} s   peak traced memory {peak_c:.0f} MiB")
+
+    nsub = nk * nk if args.quick else min(nk * nk, 2000)
+    rng = np.random.default_rng(0)
+    allk = np.stack(np.meshgrid(np.arange(nk), np.arange(nk), indexing="ij"), -1).reshape(-1, 2) / nk
+    sub = allk[rng.choice(len(allk), nsub, replace=False)] if nsub < len(allk) else allk
+    sub = np.hstack([sub, np.zeros((len(sub), 1))])
+    _, t_sub = timed(fcim_loop, tb, sub, mu, kT, eta)
+    t_d = t_sub * (nk * nk) / nsub
+    print(f"(d) per-k numpy loop:                 {t_d:8.2f} s   ({nsub} k-points timed, scaled)")
+
+    fam = {}
+    try:
+        from w90resp.responses import spin_mqm
+        fam["mqm"] = spin_mqm
+    except ImportError:
+        pass
+    try:
+        from w90resp.responses import orbital_me
+        fam["ome"] = orbital_me
+    except ImportError:
+        pass
+    t_e = {}
+    for key, mod in fam.items():
+        make = getattr(mod, "benchmark_calculators", None)
+        if make is None:
+            continue
+        _, t_e[key] = timed(wb_run, make(tb, mu, kT))
+        print(f"(e) {key} family:                      {t_e[key]:8.2f} s")
+
+    # memory flat in N_k: same FFT chunk, 4x the K-points
+    if args.quick:
+        print("memory check skipped with --quick")
+
+    def r(x):
+        return f"{x:.3g}" if x is not None else "nan"
+    ratios = dict(fcim_limit=t_c / t_a, fcim_gme=t_c / t_b, loop_fcim=t_d / t_c,
+                  mqm_limit=t_e["mqm"] / t_a if "mqm" in t_e else None,
+                  ome_limit=t_e["ome"] / t_a if "ome" in t_e else None)
+    print(f"ratios: fcim/limit={r(ratios['fcim_limit'])} fcim/gme={r(ratios['fcim_gme'])} "
+          f"loop/fcim={r(ratios['loop_fcim'])} mqm/limit={r(ratios['mqm_limit'])} "
+          f"ome/limit={r(ratios['ome_limit'])}")
+
+
+if __name__ == "__main__":
+    main()
