@@ -261,3 +261,57 @@ def test_si_conversion():
     chi_nm_per_ohm = 1e-4
     chi_nat = chi_nm_per_ohm * 1e-9 / (e ** 2 / hbar * 1e-10)
     assert 0.9e-4 < om.to_si(chi=chi_nat)["chi"] * 1e4 < 1.2e-4
+
+
+# ------------------------------------------------------------------ command line
+WIN = """num_wann = 4
+spinors = true
+begin unit_cell_cart
+ang
+3.9 0 0
+0 3.4 0
+0 0 20
+end unit_cell_cart
+begin atoms_cart
+ang
+Cr1 0.45 0 1.6
+Cr2 -0.45 0 -1.6
+end atoms_cart
+begin projections
+Cr1: s
+Cr2: s
+end projections
+"""
+
+
+def test_command_line_model_and_seedname(tmp_path):
+    """--model and --seedname (the same model written as Wannier90 files) agree; JSON holds
+    mu, chi, alpha as [mu][i] in SI-derived units plus the natural-unit values."""
+    import json
+
+    from w90resp.cli import main
+    from w90resp.io.wannier90 import write_tb
+    tb = pt_afm()
+    write_tb(tb, tmp_path / "ptafm_tb.dat")
+    (tmp_path / "ptafm.win").write_text(WIN)
+    common = ["--T", "0.02", "--mu-min", "-1", "--mu-max", "1", "--mu-step", "0.25", "--nk", "32"]
+    a, b, c = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
+    assert main(["orbital-me", "--model", "pt-afm", *common, "--json", str(a),
+                 "--plot", str(tmp_path / "a.png")]) == 0
+    assert main(["orbital-me", "--seedname", str(tmp_path / "ptafm"), "--magmoms", "3", "-3",
+                 *common, "--json", str(b)]) == 0
+    assert main(["orbital-me", "--seedname", str(tmp_path / "ptafm"), *common, "--json", str(c)]) == 0
+    da, db, dc = (json.loads(p.read_text()) for p in (a, b, c))
+    assert len(da["mu"]) == 9 and np.shape(da["chi"]) == (9, 2) and np.shape(da["alpha"]) == (9, 2)
+    scale = np.abs(da["chi"]).max()
+    assert scale > 0
+    for d in (db, dc):
+        assert np.allclose(d["chi"], da["chi"], atol=1e-9 * scale)
+        assert np.allclose(d["alpha"], da["alpha"], atol=1e-9 * np.abs(da["alpha"]).max())
+    assert dc["symmetry"] is False and db["symmetry"] is True
+    assert np.allclose(om.to_si(chi=np.array(da["chi_natural"]))["chi"], da["chi"])
+    assert "mu_B" in da["units"]["chi"]
+    assert main(["orbital-me", "--seedname", str(tmp_path / "missing"), *common,
+                 "--json", str(c)]) == 2
+    assert main(["orbital-me", "--model", "pt-afm", "--T", "0", "--mu-min", "0", "--mu-max", "1",
+                 "--mu-step", "0.5", "--json", str(c)]) == 2
