@@ -41,3 +41,38 @@ def plot_fcim(mu, results, path=None, beta=0, moments=("L", "S"), title="", unit
         fig.savefig(path, dpi=120)
         plt.close(fig)
     return fig
+
+
+def plot_band_textures(dist, E, textures, ticks, labels, path=None, title="", energy_unit="",
+                       ylim=None, vmax=None):
+    """FCIM paper Figs. 3/5/7 (a-f) layout: bands coloured by <M_alpha>_n, one panel per
+    component of each moment (rows: moments, columns: x, y, z)."""
+    plt = _pyplot()
+    names = list(textures)
+    fig, axes = plt.subplots(len(names), 3, figsize=(12, 3.4 * len(names)), squeeze=False,
+                             sharex=True, sharey=True)
+    for r, name in enumerate(names):
+        T = textures[name]
+        vm = vmax or max(np.abs(T).max(), 1e-12)
+        for a in range(3):
+            ax = axes[r, a]
+            for n in range(E.shape[1]):
+                ax.plot(dist, E[:, n], color="0.85", lw=0.6, zorder=1)
+            sc = ax.scatter(np.repeat(dist, E.shape[1]), E.ravel(), c=T[..., a].ravel(), s=3,
+                            cmap="coolwarm", vmin=-vm, vmax=vm, zorder=2)
+            ax.set_xticks(ticks)
+            ax.set_xticklabels(["Γ" if c == "G" else c for c in labels])
+            for t in ticks:
+                ax.axvline(t, color="k", lw=0.4)
+            ax.set_title(f"$\\langle {name}_{AXES[a]} \\rangle_n$")
+            if ylim:
+                ax.set_ylim(*ylim)
+            if a == 0:
+                ax.set_ylabel(f"energy ({energy_unit})" if energy_unit else "energy")
+        fig.colorbar(sc, ax=list(axes[r]), shrink=0.8)
+    if title:
+        fig.suptitle(title)
+    if path:
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+    return fig
