@@ -38,21 +38,38 @@ def add_arguments(p):
     p.add_argument("--quadrupole-species", default=None,
                    help="comma-separated species carrying Q_lambda (default: model's choice; all p, d shells for Wannier input)")
     p.add_argument("--no-symmetry", action="store_true", help="do not use the point group (no K-point reduction or symmetrization)")
+    p.add_argument("--no-symmetrize-hamiltonian", action="store_true",
+                   help="keep a Wannier Hamiltonian as read (by default it is projected onto its "
+                        "space group + time reversal first, and the removed part is reported)")
     p.add_argument("--json", required=True, help="output JSON file")
     p.add_argument("--plot", default=None, help="output PNG: f_{alpha x}^lambda/g_lambda vs mu (Fig. 3 g-l layout)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
-def load_system(args):
-    """A TightBinding from --model or --seedname (shared by the sub-commands)."""
+def load_system(args, symmetrize=None, quiet=False):
+    """A TightBinding from --model or --seedname (shared by the sub-commands).
+
+    Wannier input is projected onto its space group (+ time reversal) unless
+    ``symmetrize`` is False; returns (tb, report or None).
+    """
     if args.model:
         from ..models import get_model
-        return get_model(args.model)
+        return get_model(args.model), None
+    from ..io.wannier90 import load_wannier90
+    tb = load_wannier90(args.seedname)
+    if symmetrize is False or not tb.atoms:
+        return tb, None
+    from ..symmetry.hamiltonian import symmetrize_hamiltonian
     try:
-        from ..io.wannier90 import load_wannier90
-    except ImportError as err:  # pragma: no cover - depends on optional module
-        raise UserError(f"reading Wannier90 files is not available: {err}") from None
-    return load_wannier90(args.seedname)
+        tb_sym, report = symmetrize_hamiltonian(tb)
+    except ValueError as err:
+        raise UserError(f"cannot symmetrize {args.seedname}: {err} (use --no-symmetrize-hamiltonian)") from None
+    if not quiet:
+        print(f"symmetrized H(R) over {report['operations']} space-group operations"
+              f"{' + time reversal' if report['time_reversal'] else ''}: removed part max "
+              f"{report['removed_max']:.2e} {tb.energy_unit} (rms {report['removed_rms']:.2e}), "
+              f"max |H| {report['max_H']:.2f}")
+    return tb_sym, report
 
 
 def mu_grid(args):
@@ -75,7 +92,7 @@ def run(args):
         raise UserError("--kT and --eta must be positive")
     if args.nk < 2:
         raise UserError("--nk must be at least 2")
-    tb = load_system(args)
+    tb, sym_report = load_system(args, symmetrize=not args.no_symmetrize_hamiltonian, quiet=args.quiet)
     if args.quadrupole_species:
         species = {s.strip() for s in args.quadrupole_species.split(",")}
         known = {o.species for o in tb.orbitals}
@@ -106,7 +123,8 @@ def run(args):
     params = {"nk": args.nk, "kT": args.kT, "eta": args.eta, "moments": moments,
               "symmetry": not args.no_symmetry, "elapsed_seconds": round(elapsed, 2),
               "energy_unit": tb.energy_unit, "normalization": "per unit area" if tb.dimension == 2 else "per unit volume",
-              "formula": "Koyama, Koretsune, Hattori FCIM Eq. (34); parts Eqs. (32), (33)"}
+              "formula": "Koyama, Koretsune, Hattori FCIM Eq. (34); parts Eqs. (32), (33)",
+              "hamiltonian_symmetrization": sym_report}
     write_json(args.json, "FCIM f^lambda_{alpha beta}/g_lambda (dissipative)", data,
                {"f/g": unit_label, "mu, kT, eta": tb.energy_unit}, params, system_summary(tb))
     if args.plot:
