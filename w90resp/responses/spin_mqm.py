@@ -400,6 +400,10 @@ def polar_response(tb, mu, T, kmax, nk_radial, n_phi=8, quantities=QUANTITIES, c
         raise ValueError("polar_response is for 2D models")
     mu = np.atleast_1d(np.asarray(mu, dtype=float))
     T_arr, scalar = _temperatures(T)
+    kzone = 0.5 * min(np.linalg.norm(tb.recip_lattice[0]), np.linalg.norm(tb.recip_lattice[1]))
+    if kmax > kzone:
+        raise ValueError(f"kmax = {kmax:.4g} leaves the Brillouin zone (|k| <= {kzone:.4g}); "
+                         "lower mu or T, or use a finer lattice")
     dk = kmax / nk_radial
     kr = (np.arange(nk_radial) + 0.5) * dk
     phi = 2 * np.pi * np.arange(n_phi) / n_phi
