@@ -65,3 +65,46 @@ def test_user_errors(tmp_path, extra, capsys):
 def test_bad_mu_grid(tmp_path):
     assert main(["spin-mqm", "--model", "rashba-fm", "--T", "0.1", "--mu-min", "0", "--mu-max",
                  "1", "--mu-step", "0", "--json", str(tmp_path / "x.json")]) == 2
+
+
+def _write_wannier90(tmp_path, a=3.0):
+    """The gapped lattice Rashba model as Wannier90 _hr.dat + .win (eV, Angstrom)."""
+    from w90resp.models.rashba import rashba_insulator
+    tb = rashba_insulator(lattice_constant=a)
+    Rs = sorted(tb.hoppings)
+    lines = ["test model", "2", str(len(Rs))]
+    deg = ["1"] * len(Rs)
+    lines += [" ".join(deg[i:i + 15]) for i in range(0, len(deg), 15)]
+    for R in Rs:
+        h = tb.hoppings[R]
+        for n in range(2):
+            for m in range(2):
+                lines.append(f"{R[0]} {R[1]} {R[2]} {m + 1} {n + 1} {h[m, n].real:.12f} {h[m, n].imag:.12f}")
+    (tmp_path / "ri_hr.dat").write_text("\n".join(lines) + "\n")
+    (tmp_path / "ri.win").write_text(
+        "num_wann = 2\nspinors = true\nbegin unit_cell_cart\nang\n"
+        f"{a} 0 0\n0 {a} 0\n0 0 {10 * a}\nend unit_cell_cart\n"
+        f"begin atoms_cart\nang\nFe 0 0 0\nI 0 0 {2.5 * a}\nend atoms_cart\n"
+        "begin projections\nFe: s\nend projections\n")
+    return str(tmp_path / "ri")
+
+
+def test_seedname_si_units_and_magmoms(tmp_path):
+    pytest.importorskip("w90resp.io.wannier90")
+    seed = _write_wannier90(tmp_path)
+    common = ["spin-mqm", "--seedname", seed, "--T", "0.01", "--mu-min", "0.0", "--mu-max", "0.2",
+              "--mu-step", "0.1", "--nk", "24"]
+    assert main(common + ["--json", str(tmp_path / "n.json")]) == 0
+    assert main(common + ["--magmoms", "1", "0", "--units", "si", "--json", str(tmp_path / "s.json")]) == 0
+    n = json.loads((tmp_path / "n.json").read_text())
+    s = json.loads((tmp_path / "s.json").read_text())
+    assert not n["symmetrized"] and s["symmetrized"]
+    assert s["units"]["alpha"] == "A m/V" and s["units"]["M"] == "A m"
+    mu_B = 9.2740100783e-24
+    # q = -e, g = 2, per Angstrom -> per metre
+    assert np.allclose(np.array(s["alpha"]), -2 * mu_B * 1e10 * np.array(n["alpha"]), rtol=1e-8,
+                       atol=1e-12 * 2 * mu_B * 1e10 * np.abs(n["alpha"]).max())
+    assert np.allclose(np.array(s["M"]), 2 * mu_B * 1e10 * np.array(n["M"]), rtol=1e-8,
+                       atol=1e-12 * 2 * mu_B * 1e10 * np.abs(n["M"]).max())
+    assert np.abs(np.array(n["alpha"])[:, 0, 0]).min() > 0
+    assert main(common + ["--magmoms", "1", "--json", str(tmp_path / "x.json")]) == 2

@@ -66,7 +66,7 @@ def stencil_coefficients(order):
     return d, d / j
 
 
-def _structure(a, c, b):
+def _structure(c, b):
     atoms = [("R", np.zeros(3)), ("X", np.array([0.0, 0.0, c / 4]))]
     moments = [[0.0, 0.0, 1.0 if b > 0 else -1.0], [0.0, 0.0, 0.0]] if b != 0 else None
     return atoms, moments
@@ -130,7 +130,7 @@ def rashba_fm(b=0.5, alpha=1.0, mass=1.0, lattice_constant=None, order=16, c=Non
         # along y it multiplies +sigma_x
         _add_axis_terms(H, (j, 0, 0), kin, 0.0, -ra)
         _add_axis_terms(H, (0, j, 0), kin, ra, 0.0)
-    atoms, moments = _structure(a, c, b)
+    atoms, moments = _structure(c, b)
     params = dict(b=b, alpha=alpha, mass=mass, lattice_constant=a, order=int(order))
     return TightBinding(
         name="rashba-fm", real_lattice=np.diag([a, a, c]), orbitals=_spin_orbitals(),
@@ -167,7 +167,7 @@ def rashba_insulator(t=0.05, rashba=0.5, b=1.5, mass_term=0.5, lattice_constant=
         # mass_term cos(k.R) sigma_z
         H.hop(0, 0, R, mz / 2)
         H.hop(1, 1, R, -mz / 2)
-    atoms, moments = _structure(a, c, b)
+    atoms, moments = _structure(c, b)
     params = dict(t=t, rashba=lam, b=b, mass_term=mz, lattice_constant=a)
     return TightBinding(
         name="rashba-insulator", real_lattice=np.diag([a, a, c]), orbitals=_spin_orbitals(),

@@ -34,9 +34,13 @@ point-group symmetrization uses these parities.
 
 Degenerate bands.  The sums over m run over bands outside the degenerate group D(n) of
 n (bands within ``degen_thresh`` of each other, ``_bands.degenerate_groups``); the
-energies entering the weights are the group averages, so each group contributes the
-gauge-covariant trace sum_{n in D} Omega_n = -2 Im Tr[P_D v P_out s P_D ...] and the
-results are invariant under unitary rotations inside degenerate subspaces.  The
+energies entering the weights are the group averages, so each group D contributes the
+gauge-covariant trace
+
+    sum_{n in D} Omega_n = -2 Im sum_{D' != D} Tr[P_D v^i P_D' s_a] / (e_D - e_D')^2
+
+(similarly for m), and the results are invariant under unitary rotations inside
+degenerate subspaces (single-band values inside D are not, only their sum).  The
 threshold (default ``_bands.DEGEN_THRESH`` = 1e-8 energy units) is for exact,
 symmetry-enforced degeneracies; near-degenerate bands that are not grouped keep their
 (large but finite) interband terms, which is what Eq. (8) prescribes.
