@@ -49,6 +49,8 @@ Vectorization.  Per chunk of k points, Omega and m are computed with array opera
 (no loop over k); the mu and T dependence enters only through weight matrices
 W[mu, (k, n)], so every response is one matrix product W @ Omega (or W @ m).
 """
+import warnings
+
 import numpy as np
 from scipy.special import expit
 from wannierberri.calculators.calculator import Calculator
@@ -375,6 +377,10 @@ def spin_mqm_response(tb, mu, T, nk, quantities=QUANTITIES, symmetry=True, charg
     from ..runner import run
     mu = np.atleast_1d(np.asarray(mu, dtype=float))
     T_arr, scalar = _temperatures(T)
+    if symmetry and system is None and tb.atoms and tb.magnetic_moments is None:
+        warnings.warn(f"'{tb.name}' has no magnetic moments: the point group includes time "
+                      "reversal and the symmetrized (time-reversal-odd) tensors vanish; set "
+                      "tb.magnetic_moments or use symmetry=False", stacklevel=2)
     calcs = spin_mqm_calculators(tb, mu, T, quantities, charge, degen_thresh)
     res = run(tb, calcs, nk, symmetry=symmetry, progress=progress, system=system)
     out = {"mu": mu, "T": float(T_arr[0]) if scalar else T_arr}
