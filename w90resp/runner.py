@@ -51,13 +51,48 @@ def make_grid(tb, system, nk, max_fft=64):
     return wb.Grid(system, NKdiv=[d[0] for d in divs], NKFFT=[d[1] for d in divs])
 
 
+def start_parallel(workers=None, address=None):
+    """Start Ray for WannierBerri's parallel k-sum, with w90resp importable on workers.
+
+    ``workers``: number of local worker processes (a local Ray instance is started);
+    ``address``: an existing cluster instead, e.g. ``"auto"`` on a node of a Ray cluster
+    started with ``ray start --head`` / ``ray start --address=HEAD:6379`` or by
+    ``python -m wannierberri.utils.cluster`` batch scripts.  Ray ships the w90resp and
+    wannierberri package directories to the workers (``runtime_env["py_modules"]``).
+    Returns the number of CPUs Ray reports.
+    """
+    try:
+        import ray
+    except ImportError:
+        raise ImportError("parallel runs need Ray: pip install 'w90resp[parallel]'") from None
+    from wannierberri.parallel import ray_init, get_ray_cpus_count
+    pkg = os.path.dirname(os.path.abspath(__file__))
+    if not ray.is_initialized():
+        kwargs = {"runtime_env": {"py_modules": [pkg]}, "include_dashboard": False,
+                  "log_to_driver": False}
+        if address is not None:
+            kwargs["address"] = address
+        else:
+            kwargs["num_cpus"] = workers
+        ray_init(**kwargs)
+    return get_ray_cpus_count()
+
+
+def stop_parallel():
+    """Shut Ray down (if it was started)."""
+    from wannierberri.parallel import ray_shutdown
+    ray_shutdown()
+
+
 def run(tb, calculators, nk, symmetry=True, use_irred_kpt=None, max_fft=64,
-        progress=False, system=None):
+        progress=False, system=None, parallel=False):
     """Evaluate ``calculators`` (dict name -> WannierBerri calculator) on an nk grid.
 
     Returns a dict name -> data array (e.g. (nmu, 3, 3, ...)) summed over the grid,
     symmetrized over the point group when ``symmetry`` is on.  WannierBerri's files
     go to a temporary directory; its console output is shown only with ``progress``.
+    With ``parallel`` (after :func:`start_parallel`) the K-points are distributed over
+    the Ray workers; the results are the same as serial ones.
     """
     import wannierberri as wb
     if system is None:
@@ -77,7 +112,8 @@ def run(tb, calculators, nk, symmetry=True, use_irred_kpt=None, max_fft=64,
                                 fout_name=os.path.join(tmp, "wb"),
                                 file_Klist_path=os.path.join(tmp, "klist"),
                                 print_progress_step_time=5 if progress else 1e9,
-                                print_progress_step_percent=10 if progress else 100)
+                                print_progress_step_percent=10 if progress else 100,
+                                parallel=bool(parallel))
         finally:
             os.chdir(cwd)
     return {name: np.array(r.data) for name, r in result.results.items()}
