@@ -41,6 +41,10 @@ def add_arguments(p):
     p.add_argument("--no-symmetrize-hamiltonian", action="store_true",
                    help="keep a Wannier Hamiltonian as read (by default it is projected onto its "
                         "space group + time reversal first, and the removed part is reported)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="run the k-sum on N local Ray worker processes (needs w90resp[parallel])")
+    p.add_argument("--ray-address", default=None,
+                   help="use an existing Ray cluster instead (e.g. 'auto' on a cluster node)")
     p.add_argument("--json", required=True, help="output JSON file")
     p.add_argument("--plot", default=None, help="output PNG: f_{alpha x}^lambda/g_lambda vs mu (Fig. 3 g-l layout)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
@@ -113,8 +117,17 @@ def run(args):
     if not args.quiet:
         print(f"w90resp fcim: {tb.name}, {tb.num_wann} orbitals, {args.nk}x{args.nk} k-grid, "
               f"{len(mu)} chemical potentials")
+    parallel = bool(args.workers or args.ray_address)
+    if parallel:
+        from ..runner import start_parallel
+        try:
+            ncpu = start_parallel(args.workers, args.ray_address)
+        except ImportError as err:
+            raise UserError(str(err)) from None
+        if not args.quiet:
+            print(f"Ray: {ncpu} CPUs")
     res = fcim_response(tb, mu, args.kT, args.eta, args.nk, moments=moments, parts=parts,
-                        symmetry=not args.no_symmetry, progress=not args.quiet)
+                        symmetry=not args.no_symmetry, progress=not args.quiet, parallel=parallel)
     elapsed = time.perf_counter() - t0
     data = {"mu": mu, "lambda": list(LAMBDAS), "kT": args.kT, "eta": args.eta,
             "index_order": "[mu][alpha][beta][lambda], alpha = moment component, beta = gradient direction"}

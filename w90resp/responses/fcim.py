@@ -296,7 +296,8 @@ def fcim_calculators(tb, mu, kT, eta, moments=("L", "S"), parts=("total",),
 
 
 def fcim_response(tb, mu, kT, eta, nk, moments=("L", "S"), parts=("total",),
-                  symmetry=True, progress=False, degen_thresh=DEGEN_THRESH, max_fft=64):
+                  symmetry=True, progress=False, degen_thresh=DEGEN_THRESH, max_fft=64,
+                  parallel=False):
     """FCIM f^{lambda:dis}_{alpha beta}/g_lambda of ``tb`` on an nk grid (Eqs. 32-34).
 
     Returns a dict moment[_part] -> array (nmu, 3, 3, 5) indexed [mu][alpha][beta][lambda]
@@ -309,5 +310,6 @@ def fcim_response(tb, mu, kT, eta, nk, moments=("L", "S"), parts=("total",),
     from ..operators import cartesian_to_lambda
     mu = np.atleast_1d(np.asarray(mu, dtype=float))
     calcs = fcim_calculators(tb, mu, kT, eta, moments, parts, degen_thresh)
-    raw = runner.run(tb, calcs, nk, symmetry=symmetry, progress=progress, max_fft=max_fft)
+    raw = runner.run(tb, calcs, nk, symmetry=symmetry, progress=progress, max_fft=max_fft,
+                     parallel=parallel)
     return {k: cartesian_to_lambda(v) for k, v in raw.items()}
