@@ -29,9 +29,10 @@ from fractions import Fraction
 import numpy as np
 
 from ..errors import UserError
+from ..operators import LAMBDAS, QUADRUPOLE_POLYNOMIALS
 from .pointgroups import as_pointgroup
 
-LAMBDA_LABELS = ("x2-y2", "3z2-r2", "xy", "yz", "xz")
+LAMBDA_LABELS = LAMBDAS
 XYZ = "xyz"
 
 #: s_λ: per-ε_λ (strain-basis) responses are f^λ = s_λ g F^λ, F^λ the Q-basis responses.
@@ -39,14 +40,9 @@ XYZ = "xyz"
 #: orthonormal basis paired with (Q_λ) — FCIM paper Eqs. (6)–(8), Sec. III.
 STRAIN_SCALE = np.array([1.0, 1.0, 2.0, 2.0, 2.0])
 
-# Symmetric 3×3 matrices A_λ with p_λ(r) = rᵀ A_λ r; Frobenius norm √2 each.
-_QUAD_MATRICES = np.array([
-    [[1, 0, 0], [0, -1, 0], [0, 0, 0]],
-    np.array([[-1, 0, 0], [0, -1, 0], [0, 0, 2]]) / np.sqrt(3),
-    [[0, 1, 0], [1, 0, 0], [0, 0, 0]],
-    [[0, 0, 0], [0, 0, 1], [0, 1, 0]],
-    [[0, 0, 1], [0, 0, 0], [1, 0, 0]],
-], dtype=float)
+# Symmetric 3×3 matrices A_λ with p_λ(r) = rᵀ A_λ r (Frobenius norm √2 each): the
+# package's single definition, shared with the operator algebra.
+_QUAD_MATRICES = QUADRUPOLE_POLYNOMIALS
 
 
 def quadrupole_representation(R):
