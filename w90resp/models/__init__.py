@@ -8,6 +8,11 @@ import importlib
 _REGISTRY = {
     "decorated-square": ("decorated_square", "decorated_square"),
     "mos2": ("mos2", "mos2"),
+    "rashba-fm": ("rashba", "rashba_fm"),
+    "rashba-insulator": ("rashba", "rashba_insulator"),
+    "honeycomb": ("honeycomb_phonon", "honeycomb"),
+    "honeycomb-phonon": ("honeycomb_phonon", "honeycomb_phonon"),
+    "pt-afm": ("pt_afm", "pt_afm"),
 }
 
 
