@@ -165,28 +165,28 @@ def main(argv=None):
     t_d = t_sub * (nk * nk) / nsub
     print(f"(d) per-k numpy loop:                 {t_d:8.2f} s   ({nsub} k-points timed, scaled)")
 
-    fam = {}
-    try:
-        from w90resp.responses import spin_mqm
-        fam["mqm"] = spin_mqm
-    except ImportError:
-        pass
-    try:
-        from w90resp.responses import orbital_me
-        fam["ome"] = orbital_me
-    except ImportError:
-        pass
     t_e = {}
-    for key, mod in fam.items():
-        make = getattr(mod, "benchmark_calculators", None)
-        if make is None:
-            continue
-        _, t_e[key] = timed(wb_run, make(tb, mu, kT))
-        print(f"(e) {key} family:                      {t_e[key]:8.2f} s")
+    from w90resp.responses.spin_mqm import SpinMQM
+    from w90resp.responses.orbital_me import OrbitalME
+    spin = tb.operators()["S"]
+    mqm = {q: SpinMQM(q, spin, mu, kT, cell_measure=tb.cell_measure)
+           for q in ("alpha", "M", "Tbeta_kubo", "Tbeta")}
+    _, t_e["mqm"] = timed(wb_run, mqm)
+    print(f"(e) spin-MQM family (alpha, M, Tbeta~, Tbeta): {t_e['mqm']:6.2f} s")
+    ome = {q: OrbitalME(q, mu, kT, tb.cell_measure) for q in ("chi", "alpha")}
+    _, t_e["ome"] = timed(wb_run, ome)
+    print(f"(e) orbital-ME family (chi, alpha):       {t_e['ome']:6.2f} s")
 
-    # memory flat in N_k: same FFT chunk, 4x the K-points
-    if args.quick:
-        print("memory check skipped with --quick")
+    # memory flat in N_k: the same FFT chunk, 4x the K-points
+    small = fcim_calculators(tb, mu, kT, eta, ("L", "S"))
+    peaks = []
+    for mult in (1, 2):
+        tracemalloc.start()
+        quiet_run(runner.run, tb, small, fft * mult, symmetry=False, max_fft=fft)
+        peaks.append(tracemalloc.get_traced_memory()[1] / 2 ** 20)
+        tracemalloc.stop()
+    print(f"peak traced memory, FCIM, FFT chunk {fft}x{fft}: {peaks[0]:.0f} MiB for {fft}^2 k-points, "
+          f"{peaks[1]:.0f} MiB for {(2 * fft)}^2 k-points")
 
     def r(x):
         return f"{x:.3g}" if x is not None else "nan"
