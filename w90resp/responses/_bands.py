@@ -168,12 +168,14 @@ class OnsiteBlocks:
 
     def diag(self, U):
         """Re (U^dagger O U)_nn for every component: (nk, nb, ncomp)."""
-        out = np.zeros((U.shape[0], self.ncomp, U.shape[2]))
+        nk, _, nb = U.shape
+        out = np.zeros((self.ncomp, nk * nb))
         for idx, sub in self.blocks:
-            UI = U[:, idx, :]                                   # (nk, b, nb)
-            OU = np.matmul(sub[None], UI[:, None])              # (nk, c, b, nb), batched BLAS
-            out += (UI.conj()[:, None] * OU).real.sum(axis=2)
-        return np.swapaxes(out, 1, 2)
+            b = len(idx)
+            UI = np.moveaxis(U[:, idx, :], 1, 0).reshape(b, nk * nb)    # (b, nk*nb)
+            OU = (sub.reshape(self.ncomp * b, b) @ UI).reshape(self.ncomp, b, nk * nb)  # one GEMM
+            out += np.einsum("in,cin->cn", UI.conj(), OU, optimize=True).real
+        return out.reshape(self.ncomp, nk, nb).transpose(1, 2, 0)
 
 
 def onsite_blocks(data_K, name, op):

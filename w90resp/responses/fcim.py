@@ -73,6 +73,23 @@ def limit_directions(periodic=(True, True, False)):
     return np.concatenate(dirs)
 
 
+def _eigh2(A):
+    """Eigenvectors of Hermitian 2x2 matrices A (..., 2, 2), ascending like ``eigh``.
+
+    With delta = (a - d)/2, c = |c| e^{i phi}: u_+ = (cos t, e^{-i phi} sin t),
+    u_- = (-sin t, e^{-i phi} cos t), t = atan2(|c|, delta)/2.  Returns (W, splitting).
+    """
+    a, d, c = A[..., 0, 0].real, A[..., 1, 1].real, A[..., 0, 1]
+    delta, absc = 0.5 * (a - d), np.abs(c)
+    t = 0.5 * np.arctan2(absc, delta)
+    ph = np.exp(-1j * np.angle(c))
+    ct, st = np.cos(t), np.sin(t)
+    W = np.empty(A.shape, dtype=complex)
+    W[..., 0, 0], W[..., 1, 0] = -st, ph * ct
+    W[..., 0, 1], W[..., 1, 1] = ct, ph * st
+    return W, 2 * np.hypot(delta, absc)
+
+
 def fcim_band_weights(M, v, Q, start, size, part="total", directions=None):
     """Per-band FCIM weights w[k, n, a, b, lambda]; Eqs. (32)-(34) of the FCIM paper.
 
@@ -158,9 +175,14 @@ def _degenerate_weights(M, v, Q, start, size, kd, nd, part, directions, rel_gap=
         pad_g = pad[first][:, :, None] * np.eye(G)
         valid_g = valid[first]
         A = np.einsum("sjlc,dc->dsjl", vg, directions.astype(complex)) + pad_g[None]
-        evals, W = np.linalg.eigh(A)                        # all directions at once
-        gaps = np.where(valid_g[None, :, 1:], np.diff(evals, axis=-1), np.inf)
-        limit_cache["states"] = (W, gaps.min(axis=-1, initial=np.inf) > rel_gap * scale)
+        if G == 2 and valid_g.all():
+            W, split = _eigh2(A)                            # closed form for pairs
+            ok = split > rel_gap * scale
+        else:
+            evals, W = np.linalg.eigh(A)                    # all directions at once
+            gaps = np.where(valid_g[None, :, 1:], np.diff(evals, axis=-1), np.inf)
+            ok = gaps.min(axis=-1, initial=np.inf) > rel_gap * scale
+        limit_cache["states"] = (W, ok)
     W_all, ok_all = limit_cache["states"]
     for d in range(len(directions)):
         c = W_all[d][group_of, :, j]                        # (nsel, G) limit state of n
