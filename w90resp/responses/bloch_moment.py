@@ -89,17 +89,26 @@ def bloch_moment_matrix(E, v, start, size):
     m^a_{nn'} = -(i/2) eps_abc sum_{l not in D} v^b_nl v^c_ln' / (e_l - e_D), zero between
     different groups.  Vectorized over k (one einsum over (n, l, n')).
     """
+    nk, nb = E.shape
     Ebar = group_mean_energies(E, start, size)
     same = _bands.group_mask(start)                        # (nk, nb, nb)
-    dE = Ebar[:, None, :] - Ebar[:, :, None]               # [k, n, l] = e_l - e_n
+    dE = Ebar[:, :, None] - Ebar[:, None, :]               # [k, l, n'] = e_l - e_n'
     inv = np.where(same, 0.0, 1.0 / np.where(same, 1.0, dE))
-    # C^{bc}_{n n'} = sum_l v^b_{n l} v^c_{l n'} / (e_l - e_n')
-    vw = v * inv.transpose(0, 2, 1)[..., None]             # v^c_{l n'} / (e_l - e_n')
-    C = np.einsum("knlb,klmc->knmbc", v, vw, optimize=True)
-    m = np.stack([C[..., 1, 2] - C[..., 2, 1],
-                  C[..., 2, 0] - C[..., 0, 2],
-                  C[..., 0, 1] - C[..., 1, 0]], axis=-1) * (-0.5j)
-    m = m * same[..., None]
+    vw = v * inv[..., None]                                # v^c_{l n'} / (e_l - e_n')
+    # only the blocks inside each group are needed: n' runs over the group of n
+    idx, valid = _bands.group_index(start, size)           # (nk, nb, G)
+    kk = np.arange(nk)[:, None, None]
+    cols = np.moveaxis(vw, 1, 2)[kk, idx] * valid[..., None, None]   # (nk, nb, G, l, c)
+    # C^{bc}_{n n'_j} = sum_l v^b_{n l} v^c_{l n'_j} / (e_l - e_n'_j)
+    C = np.einsum("knlb,knjlc->knjbc", v, cols, optimize=True)
+    mj = np.stack([C[..., 1, 2] - C[..., 2, 1],
+                   C[..., 2, 0] - C[..., 0, 2],
+                   C[..., 0, 1] - C[..., 1, 0]], axis=-1) * (-0.5j)
+    m = np.zeros((nk, nb, nb, 3), dtype=complex)
+    nn = np.broadcast_to(np.arange(nb)[None, :, None], idx.shape)
+    kb = np.broadcast_to(kk, idx.shape)
+    sel = valid
+    m[kb[sel], nn[sel], idx[sel]] = mj[sel]
     # exactly Hermitian (the two orderings differ only by rounding within a group)
     return 0.5 * (m + np.conj(np.swapaxes(m, 1, 2)))
 
