@@ -5,7 +5,7 @@
 # plus python3 (standard library for extract_dft.py, numpy for validate.py).
 #
 # Usage:  ./regenerate.sh [first_step [last_step]]
-#   steps: pseudo scf nscf w90pp pw2wan w90 bands projwfc extract validate
+#   steps: pseudo scf nscf w90pp pw2wan bands projwfc extract w90 validate
 #   (default: all of them, in this order).  Timings are appended to timings.txt.
 # Environment: NP (MPI ranks, default 2), NK (pools, default 2).
 set -euo pipefail
@@ -15,7 +15,7 @@ NP=${NP:-2}
 NK=${NK:-2}
 export OMP_NUM_THREADS=1
 MPI="mpirun --allow-run-as-root -np ${NP}"
-STEPS=(pseudo scf nscf w90pp pw2wan w90 bands projwfc extract validate)
+STEPS=(pseudo scf nscf w90pp pw2wan bands projwfc extract w90 validate)
 FIRST=${1:-pseudo}
 LAST=${2:-validate}
 
