@@ -163,6 +163,22 @@ def test_intraband_part_is_eq34(model):
         assert np.abs(r[m + "_interband"]).max() > 0.1 * scale
 
 
+def test_same_group_from_fcim(model):
+    """``same_group='fcim'``: the same-group pairs are the intraband calculator's own value,
+    so f^full - f^(34) is exactly the interband sum on any grid."""
+    eta = 0.02
+    r = fcim_kubo_response(model, MU, KT, eta, 24, moments=("S",),
+                           parts=("total", "intraband", "interband", "current", "torque"),
+                           same_group="fcim")
+    f34 = fcim_response(model, MU, KT, eta, 24, moments=("S",), parts=("total", "current", "torque"))
+    scale = np.abs(f34["S"]).max()
+    assert np.abs(r["S_intraband"] - f34["S"]).max() < 1e-12 * scale
+    assert np.abs(r["S"] - f34["S"] - r["S_interband"]).max() < 1e-12 * scale
+    assert np.abs(r["S_current"] + r["S_torque"] - r["S"]).max() < 1e-12 * scale
+    trace = fcim_kubo_response(model, MU, KT, eta, 24, moments=("S",), parts=("interband",))
+    assert np.abs(trace["S_interband"] - r["S_interband"]).max() < 1e-12 * scale
+
+
 def test_eta_to_zero_recovers_eq34(model):
     """f^full / f^(34) -> 1: on a 96 x 96 grid the deviation (max over mu and components,
     relative to the largest f^(34)) falls with eta and is below 1e-3 at eta = 1e-6.  The
@@ -247,3 +263,23 @@ def test_gauge_invariance_in_degenerate_subspaces(model, moment, part):
     assert np.abs(c1 - c2).max() < 1e-11 * np.abs(c1).max()
     # the moments themselves do change (not vacuous)
     assert np.abs(np.einsum("knnc->knc", M1 - M2)).max() > 1e-6
+
+
+def test_mos2_interband_inplane():
+    """MoS2 (D3h): (M_x)_n = (M_y)_n = 0 makes the intraband in-plane responses vanish,
+    but interband matrix elements of M_x do not; the full Kubo formula gives the
+    D3h-allowed f_xx^{xz} = -f_yx^{yz} at finite eta, and nothing forbidden."""
+    mod = pytest.importorskip("w90resp.models.mos2")
+    sym = pytest.importorskip("w90resp.symmetry")
+    tb = mod.mos2()
+    mu = np.array([-0.3, -0.1, 0.0, 0.05])
+    r = fcim_kubo_response(tb, mu, 0.05, 0.05, 18, moments=("S",), parts=("total", "interband"),
+                           symmetry=False, same_group="fcim")
+    f34 = fcim_response(tb, mu, 0.05, 0.05, 18, moments=("S",), symmetry=False)["S"]
+    xz, yz = LAM["xz"], LAM["yz"]
+    inter = r["S_interband"]
+    assert np.abs(f34[:, :2]).max() < 1e-12 * np.abs(f34).max()
+    assert np.abs(inter[:, X, X, xz]).max() > 1e-3 * np.abs(f34).max()
+    assert np.allclose(inter[:, X, X, xz], -inter[:, Y, X, yz], rtol=1e-8, atol=0)
+    for f in (r["S"], inter):
+        sym.check_tensor("fcim", f, sym.point_group_from_symbol("D3h"))

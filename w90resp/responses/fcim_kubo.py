@@ -182,18 +182,39 @@ def _pair_mask(start, part):
 
 
 def kubo_sum(M, v, Q, E, start, size, mu, kT, eta, part="total", k_resolved=False,
-             max_bytes=16 * 2 ** 20):
+             same_group="trace", max_bytes=16 * 2 ** 20):
     """sum_k sum_nm F_nm L_eta Re P_nm (Eq. K) for all ``mu``: (nmu, 3, 3, 5).
 
     Not yet divided by V.  With ``k_resolved``: (nmu, nk, 3, 3, 5).  k-points are taken in
     blocks of at most ``max_bytes`` of work arrays; within a block everything is array
     operations and the mu-dependence is one matrix product.
+
+    ``same_group``: 'trace' takes the pairs inside each degenerate group from Eq. (K)
+    (group traces, the finite-eta limit from neighbouring k); 'fcim' takes them from
+    :func:`w90resp.responses.fcim.fcim_band_weights`, i.e. exactly the value of the
+    intraband calculator :class:`FCIM` (which may treat exactly degenerate k-points
+    differently), so that f^full - f^(34) is precisely the interband sum.  The two differ
+    only at exactly degenerate k-points.
     """
     if part not in KUBO_PARTS:
         raise ValueError(f"part must be one of {KUBO_PARTS}")
+    if same_group not in ("trace", "fcim"):
+        raise ValueError("same_group must be 'trace' or 'fcim'")
     mu = np.atleast_1d(np.asarray(mu, dtype=float))
     nk, nb = E.shape
     wpart = part if part in ("current", "torque") else "total"
+    intra = None
+    if same_group == "fcim" and part != "interband":
+        from .fcim import fcim_band_weights
+        w = fcim_band_weights(M, v, Q, start, size, wpart)        # (nk, nb, 3, 3, 5)
+        fp = -_bands.minus_fermi_derivative(E, mu, kT) / eta          # f'/eta (nmu, nk, nb)
+        if k_resolved:
+            intra = np.einsum("xkn,knabc->xkabc", fp, w, optimize=True).reshape(len(mu), nk, 45)
+        else:
+            intra = (fp.reshape(len(mu), -1) @ w.reshape(nk * nb, 45))
+        if part == "intraband":
+            return intra.reshape(intra.shape[:-1] + (3, 3, 5))
+        part = "interband"
     per_k = nb * nb * (45 * 8 + 60 * 16 + 8 * len(mu) * 2)
     kb = int(max(1, min(nk, max_bytes // per_k)))
     out = np.zeros((len(mu), nk, 45) if k_resolved else (len(mu), 45))
@@ -212,6 +233,8 @@ def kubo_sum(M, v, Q, E, start, size, mu, kT, eta, part="total", k_resolved=Fals
             out[:, sl] = np.einsum("xkp,kcp->xkc", K, P, optimize=True)
         else:
             out += np.einsum("xkp,kcp->xc", K, P, optimize=True)
+    if intra is not None:
+        out += intra
     return out.reshape(out.shape[:-1] + (3, 3, 5))
 
 
@@ -219,7 +242,8 @@ class FCIMKubo(FCIM):
     """FCIM f^{lambda:dis}_{ab}/g_lambda from the finite-eta Kubo formula (B1) + (B6).
 
     Intra- and interband pairs (module docstring, Eq. K); ``part='intraband'`` is Eq. (34)
-    with group traces, and the whole tends to it as eta -> 0.
+    with group traces (or, with ``same_group='fcim'``, the :class:`FCIM` value), and the
+    whole tends to it as eta -> 0.
 
     Parameters
     ----------
@@ -229,14 +253,19 @@ class FCIMKubo(FCIM):
     part : one of ``KUBO_PARTS``
     moment : optional callable (data_K) -> band-basis moment (nk, nb, nb, 3), e.g. a
         :class:`w90resp.responses.bloch_moment.MomentMatrix`; replaces ``operators['M']``
+    same_group : 'trace' or 'fcim', the pairs inside degenerate groups (:func:`kubo_sum`)
     cell_measure, degen_thresh : as for :class:`FCIM`
     max_bytes : memory bound for the work arrays of one block of k-points
     """
 
     def __init__(self, operators, moment_name, Efermi, kT, eta, part="total", moment=None,
-                 cell_measure=None, degen_thresh=DEGEN_THRESH, max_bytes=16 * 2 ** 20, **kwargs):
+                 same_group="trace", cell_measure=None, degen_thresh=DEGEN_THRESH,
+                 max_bytes=16 * 2 ** 20, **kwargs):
         if part not in KUBO_PARTS:
             raise ValueError(f"part must be one of {KUBO_PARTS}")
+        if same_group not in ("trace", "fcim"):
+            raise ValueError("same_group must be 'trace' or 'fcim'")
+        self.same_group = same_group
         super().__init__(operators, moment_name, Efermi, kT, eta, part="total",
                          cell_measure=cell_measure, degen_thresh=degen_thresh, **kwargs)
         self.part = part
@@ -256,7 +285,7 @@ class FCIMKubo(FCIM):
         Q = _bands.band_operator(data_K, "Q", self.Q)
         v = _bands.velocity(data_K)
         res = kubo_sum(M, v, Q, data_K.E_K, start, size, self.Efermi, self.kT, self.eta,
-                       self.part, max_bytes=self.max_bytes)
+                       self.part, same_group=self.same_group, max_bytes=self.max_bytes)
         measure = self.cell_measure if self.cell_measure is not None else data_K.cell_volume
         res = res / (measure * data_K.nk)
         return EnergyResult(self.Efermi, lambda_to_cartesian(res), transformTR=transform_ident,
@@ -266,7 +295,7 @@ class FCIMKubo(FCIM):
 
 def fcim_kubo_calculators(tb, mu, kT, eta, moments=("L", "S"), parts=("total",),
                           degen_thresh=DEGEN_THRESH, operators=None, g_spin=G_SPIN,
-                          bloch_to_muB=None):
+                          bloch_to_muB=None, same_group="trace"):
     """:class:`FCIMKubo` calculators keyed 'L', 'S_interband', 'bloch', ...
 
     ``moments`` among 'L', 'S' (on-site, hbar) and 'bloch', 'orbital', 'total' (magnetic
@@ -285,13 +314,14 @@ def fcim_kubo_calculators(tb, mu, kT, eta, moments=("L", "S"), parts=("total",),
         for part in parts:
             key = name if part == "total" else f"{name}_{part}"
             calcs[key] = FCIMKubo(opsM, name, mu, kT, eta, part=part, moment=mm,
-                                  cell_measure=tb.cell_measure, degen_thresh=degen_thresh)
+                                  same_group=same_group, cell_measure=tb.cell_measure,
+                                  degen_thresh=degen_thresh)
     return calcs
 
 
 def fcim_kubo_response(tb, mu, kT, eta, nk, moments=("L", "S"), parts=("total",), symmetry=True,
                        progress=False, degen_thresh=DEGEN_THRESH, max_fft=64, g_spin=G_SPIN,
-                       bloch_to_muB=None):
+                       bloch_to_muB=None, same_group="trace"):
     """Finite-eta Kubo FCIM of ``tb`` on an nk grid; mirrors :func:`fcim.fcim_response`.
 
     Returns a dict moment[_part] -> (nmu, 3, 3, 5) [mu][alpha][beta][lambda], in the units
@@ -302,6 +332,6 @@ def fcim_kubo_response(tb, mu, kT, eta, nk, moments=("L", "S"), parts=("total",)
     from ..operators import cartesian_to_lambda
     mu = np.atleast_1d(np.asarray(mu, dtype=float))
     calcs = fcim_kubo_calculators(tb, mu, kT, eta, moments, parts, degen_thresh, g_spin=g_spin,
-                                  bloch_to_muB=bloch_to_muB)
+                                  bloch_to_muB=bloch_to_muB, same_group=same_group)
     raw = runner.run(tb, calcs, nk, symmetry=symmetry, progress=progress, max_fft=max_fft)
     return {k: cartesian_to_lambda(v) for k, v in raw.items()}
