@@ -6,7 +6,9 @@ Xiao, Chang and Niu, RMP 82, 1959, Sec. VII) is, for an electron of charge -e (e
     m_n(k) = -i (e / 2 hbar) <d_k u_n| x (H_k - e_n) |d_k u_n>,
     m^a_n  = -i (e / 2 hbar) eps_abc <d_b u_n| (H_k - e_n) |d_c u_n>.          (48)
 
-It is the same quantity WannierBerri tabulates as ``OrbitalMoment`` (formula
+(The paper writes it as (L^orb)_n with L^orb = -(e/4)(r x p - p x r), i.e. -(e/2) r x v:
+despite the symbol it is a magnetic moment, not an angular momentum.)  It is the same
+quantity WannierBerri tabulates as ``OrbitalMoment`` (formula
 ``covariant.morb`` = Morb_H - E_n Omega; there in eV A^2 for the bracket
 i eps_abc <d_b u|(H - e)|d_c u>, times ``factor_morb_evA2_to_muB`` = -e^2 A^2/(2 hbar
 mu_B) per eV A^2).  For a Wannier/tight-binding Hamiltonian without external (position
@@ -19,8 +21,11 @@ derivative of the eigenvectors is given by the physical velocity v = dH/dk = i[H
     m^a_n = -(i e / 2 hbar) eps_abc sum_{l != n} v^b_nl v^c_ln / (e_l - e_n)
           =  (e / hbar) Im sum_{l != n} v^b_nl v^c_ln / (e_l - e_n)   with (a, b, c) cyclic,
 
-e.g. m^z_n = (e/hbar) Im sum_l v^x_nl v^y_ln/(e_l - e_n) (the brief's "factor 2" is the
-eps_abc sum of the two orderings).
+e.g. m^z_n = (e/hbar) Im sum_l v^x_nl v^y_ln/(e_l - e_n): the prefactor e/(2 hbar) of
+Eq. (48) is doubled by the two orderings (b, c) = (x, y), (y, x) of eps_abc.  In a 2D
+sheet the in-plane components m^x, m^y involve v^z = i[H, z], which comes from the heights
+of the orbital centres (e.g. the buckling of the decorated square); WannierBerri's
+velocity contains it as well.
 
 Degenerate bands.  For a group D of (exactly) degenerate bands the states l in D drop
 out of (H - e_D)|d u>, and the gauge-covariant object is the matrix within D
