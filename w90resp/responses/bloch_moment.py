@@ -267,7 +267,7 @@ def fcim_bloch_calculators(tb, mu, kT, eta, moments=("bloch",), parts=("total",)
 
 def fcim_bloch_response(tb, mu, kT, eta, nk, moments=("bloch",), parts=("total",), symmetry=True,
                         progress=False, degen_thresh=DEGEN_THRESH, max_fft=64, g_spin=G_SPIN,
-                        bloch_to_muB=None):
+                        bloch_to_muB=None, parallel=False):
     """FCIM of ``tb`` with M = Bloch / orbital / total magnetic moment, mirroring ``fcim_response``.
 
     Returns a dict moment[_part] -> array (nmu, 3, 3, 5) [mu][alpha][beta][lambda], in
@@ -280,5 +280,6 @@ def fcim_bloch_response(tb, mu, kT, eta, nk, moments=("bloch",), parts=("total",
     mu = np.atleast_1d(np.asarray(mu, dtype=float))
     calcs, _ = fcim_bloch_calculators(tb, mu, kT, eta, moments, parts, degen_thresh, g_spin,
                                       bloch_to_muB)
-    raw = runner.run(tb, calcs, nk, symmetry=symmetry, progress=progress, max_fft=max_fft)
+    raw = runner.run(tb, calcs, nk, symmetry=symmetry, progress=progress, max_fft=max_fft,
+                     parallel=parallel)
     return {k: cartesian_to_lambda(v) for k, v in raw.items()}

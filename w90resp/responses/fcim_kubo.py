@@ -295,7 +295,7 @@ class FCIMKubo(FCIM):
 
 def fcim_kubo_calculators(tb, mu, kT, eta, moments=("L", "S"), parts=("total",),
                           degen_thresh=DEGEN_THRESH, operators=None, g_spin=G_SPIN,
-                          bloch_to_muB=None, same_group="trace"):
+                          bloch_to_muB=None, same_group="trace", parallel=False):
     """:class:`FCIMKubo` calculators keyed 'L', 'S_interband', 'bloch', ...
 
     ``moments`` among 'L', 'S' (on-site, hbar) and 'bloch', 'orbital', 'total' (magnetic
@@ -321,7 +321,7 @@ def fcim_kubo_calculators(tb, mu, kT, eta, moments=("L", "S"), parts=("total",),
 
 def fcim_kubo_response(tb, mu, kT, eta, nk, moments=("L", "S"), parts=("total",), symmetry=True,
                        progress=False, degen_thresh=DEGEN_THRESH, max_fft=64, g_spin=G_SPIN,
-                       bloch_to_muB=None, same_group="trace"):
+                       bloch_to_muB=None, same_group="trace", parallel=False):
     """Finite-eta Kubo FCIM of ``tb`` on an nk grid; mirrors :func:`fcim.fcim_response`.
 
     Returns a dict moment[_part] -> (nmu, 3, 3, 5) [mu][alpha][beta][lambda], in the units
@@ -333,5 +333,6 @@ def fcim_kubo_response(tb, mu, kT, eta, nk, moments=("L", "S"), parts=("total",)
     mu = np.atleast_1d(np.asarray(mu, dtype=float))
     calcs = fcim_kubo_calculators(tb, mu, kT, eta, moments, parts, degen_thresh, g_spin=g_spin,
                                   bloch_to_muB=bloch_to_muB, same_group=same_group)
-    raw = runner.run(tb, calcs, nk, symmetry=symmetry, progress=progress, max_fft=max_fft)
+    raw = runner.run(tb, calcs, nk, symmetry=symmetry, progress=progress, max_fft=max_fft,
+                     parallel=parallel)
     return {k: cartesian_to_lambda(v) for k, v in raw.items()}
