@@ -119,7 +119,7 @@ def test_agrees_with_plain_numpy_loop(model, moment, part):
     key = moment if part == "total" else f"{moment}_{part}"
     for sym in (False, True):
         got = fcim_kubo_response(model, MU, KT, eta, nk, moments=(moment,), parts=(part,),
-                                 symmetry=sym)[key]
+                                 symmetry=sym, same_group="trace")[key]
         assert np.abs(ref).max() > 0
         assert np.abs(got - ref).max() < 1e-6 * np.abs(ref).max(), (sym, np.abs(got - ref).max())
 
@@ -148,11 +148,13 @@ def test_fermi_divided_difference():
 
 # ----------------------------------------------------------------- eta -> 0
 def test_intraband_part_is_eq34(model):
-    """The same-group pairs of the Kubo sum are Eq. (34) (group traces; the package's
-    FCIM differs from them only at the exactly degenerate TRIM points)."""
+    """The same-group pairs of the literal Kubo sum (``same_group='trace'``) are Eq. (34)
+    with group traces; the package's FCIM differs from them only at the exactly
+    degenerate TRIM points."""
     eta = 0.05
     r = fcim_kubo_response(model, MU, KT, eta, 24, moments=("L", "S"),
-                           parts=("total", "intraband", "interband", "current", "torque"))
+                           parts=("total", "intraband", "interband", "current", "torque"),
+                           same_group="trace")
     f34 = fcim_response(model, MU, KT, eta, 24, moments=("L", "S"))
     for m in ("L", "S"):
         scale = np.abs(f34[m]).max()
@@ -175,8 +177,11 @@ def test_same_group_from_fcim(model):
     assert np.abs(r["S_intraband"] - f34["S"]).max() < 1e-12 * scale
     assert np.abs(r["S"] - f34["S"] - r["S_interband"]).max() < 1e-12 * scale
     assert np.abs(r["S_current"] + r["S_torque"] - r["S"]).max() < 1e-12 * scale
-    trace = fcim_kubo_response(model, MU, KT, eta, 24, moments=("S",), parts=("interband",))
+    trace = fcim_kubo_response(model, MU, KT, eta, 24, moments=("S",), parts=("interband", "intraband"),
+                               same_group="trace")
     assert np.abs(trace["S_interband"] - r["S_interband"]).max() < 1e-12 * scale
+    # the two same-group treatments differ only at the exactly degenerate TRIM points
+    assert np.abs(trace["S_intraband"] - r["S_intraband"]).max() < 2e-3 * scale
 
 
 def test_eta_to_zero_recovers_eq34(model):
@@ -185,9 +190,10 @@ def test_eta_to_zero_recovers_eq34(model):
     approach is slow because of Rashba partners that stay within ~1e-5 of each other along
     the Gamma-M diagonal (pairs closer than eta count with weight ~ f'/eta)."""
     nk, dev = 96, []
+    f34_eta1 = fcim_response(model, MU, KT, 1.0, nk, moments=("S",))["S"]   # Eq. (34) is exactly 1/eta
     for eta in (1e-2, 1e-4, 1e-6):
         full = fcim_kubo_response(model, MU, KT, eta, nk, moments=("S",))["S"]
-        f34 = fcim_response(model, MU, KT, eta, nk, moments=("S",))["S"]
+        f34 = f34_eta1 / eta
         dev.append(np.abs(full - f34).max() / np.abs(f34).max())
     assert dev[0] > dev[1] > dev[2]
     assert dev[2] <= 1e-3, dev
@@ -238,9 +244,10 @@ def _random_gauge(U, E, rng, thresh=1e-10):
     return U, start, size
 
 
+@pytest.mark.parametrize("same_group", ["trace", "fcim"])
 @pytest.mark.parametrize("moment", ["L", "S", "bloch"])
 @pytest.mark.parametrize("part", ["total", "current", "torque", "intraband"])
-def test_gauge_invariance_in_degenerate_subspaces(model, moment, part):
+def test_gauge_invariance_in_degenerate_subspaces(model, moment, part, same_group):
     """Random unitary rotations inside the Kramers pairs at the TRIM leave every k-point's
     contribution unchanged."""
     from w90resp.responses.bloch_moment import bloch_moment_matrix
@@ -256,7 +263,8 @@ def test_gauge_invariance_in_degenerate_subspaces(model, moment, part):
         v = np.einsum("kim,kijc,kjn->kmnc", U.conj(), dH, U)
         Q = _bands.rotate_onsite(U, ops["Q"])
         M = bloch_moment_matrix(E, v, start, size) if moment == "bloch" else _bands.rotate_onsite(U, ops[moment])
-        return M, kubo_sum(M, v, Q, E, start, size, MU, KT, 0.02, part, k_resolved=True)
+        return M, kubo_sum(M, v, Q, E, start, size, MU, KT, 0.02, part, k_resolved=True,
+                           same_group=same_group)
 
     (M1, c1), (M2, c2) = contributions(U), contributions(U2)
     assert np.abs(c1).max() > 0
@@ -274,7 +282,7 @@ def test_mos2_interband_inplane():
     tb = mod.mos2()
     mu = np.array([-0.3, -0.1, 0.0, 0.05])
     r = fcim_kubo_response(tb, mu, 0.05, 0.05, 18, moments=("S",), parts=("total", "interband"),
-                           symmetry=False, same_group="fcim")
+                           symmetry=False)
     f34 = fcim_response(tb, mu, 0.05, 0.05, 18, moments=("S",), symmetry=False)["S"]
     xz, yz = LAM["xz"], LAM["yz"]
     inter = r["S_interband"]
