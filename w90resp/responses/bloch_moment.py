@@ -1,7 +1,7 @@
 r"""Bloch orbital magnetic moment and FCIM with it (FCIM paper Sec. IV B, Eq. 48).
 
 The self-rotation moment of a Bloch wave packet (Koyama, Koretsune and Hattori, Eq. 48;
-Xiao, Chang and Niu, RMP 82, 1959, Sec. VII) is, for an electron of charge -e (e > 0),
+Xiao, Chang and Niu, Rev. Mod. Phys. 82, 1959, the paper's Ref. [82]) is, for an electron of charge -e (e > 0),
 
     m_n(k) = -i (e / 2 hbar) <d_k u_n| x (H_k - e_n) |d_k u_n>,
     m^a_n  = -i (e / 2 hbar) eps_abc <d_b u_n| (H_k - e_n) |d_c u_n>.          (48)
@@ -79,10 +79,10 @@ MOMENTS = ("bloch", "orbital", "total")
 
 # ---------------------------------------------------------------- the moment matrix
 def group_mean_energies(E, start, size):
-    """Energies with each degenerate group replaced by its mean (nk, nb)."""
+    """Energies with each degenerate group replaced by its mean (nk, nb); single bands exact."""
     cs = np.concatenate([np.zeros((E.shape[0], 1)), np.cumsum(E, axis=1)], axis=1)
     rows = np.arange(E.shape[0])[:, None]
-    return (cs[rows, start + size] - cs[rows, start]) / size
+    return np.where(size == 1, E, (cs[rows, start + size] - cs[rows, start]) / size)
 
 
 def bloch_moment_matrix(E, v, start, size):
@@ -92,7 +92,7 @@ def bloch_moment_matrix(E, v, start, size):
     the degenerate groups (``_bands.degenerate_groups``).  Returns m (nk, nb, nb, 3),
     energy x length^2: within each group D the gauge-covariant matrix
     m^a_{nn'} = -(i/2) eps_abc sum_{l not in D} v^b_nl v^c_ln' / (e_l - e_D), zero between
-    different groups.  Vectorized over k (one einsum over (n, l, n')).
+    different groups.  Vectorized over k: one einsum over (n, l, n' in the group of n).
     """
     nk, nb = E.shape
     Ebar = group_mean_energies(E, start, size)
