@@ -45,13 +45,15 @@ same-group pairs of (K) give exactly
     torque: -(1/(V eta)) Tr_D[M_D J^out_D] f'                      = Eq. (33),
     sum:     (1/(V eta)) Tr_D[M_D {v_D, Q_D}/2] f'                 = Eq. (34),
 
-the gauge-covariant traces of :mod:`w90resp.responses.fcim` (a non-degenerate band is a
-group of one: the printed formulas).  The pairs in different groups are the interband
-correction; for gaps |e_n - e_m| >> eta they are O(eta), so f^full / f^(34) -> 1 as
-eta -> 0 with the deviation O(eta^2).  Where two bands come closer than eta (Rashba pairs
-near a Kramers point) the interband pairs carry weight ~ f'/eta: that is where the
-finite-eta formula genuinely differs from Eq. (34), and the k-grid has to resolve
-|e_n - e_m| ~ eta there.
+the gauge-covariant traces that App. B (Eq. B2, all n, n' in D kept as e_m -> e_n) gives
+for a degenerate group (a non-degenerate band is a group of one: the printed formulas).
+The pairs in different groups are the interband correction; for gaps |e_n - e_m| >> eta
+they are O(eta), so f^full / f^(34) -> 1 as eta -> 0 with the deviation O(eta^2).  Where
+two bands come closer than eta (Rashba partners near a Kramers point or along a mirror
+line) the interband pairs carry weight ~ f'/eta: that is where the finite-eta formula
+genuinely differs from Eq. (34), it makes the approach to Eq. (34) slower than eta^2
+(decorated square: partners within ~1e-5 of each other along Gamma-M), and the k-grid
+has to resolve |e_n - e_m| ~ eta there.
 
 Degenerate groups and gauge invariance.  Elements of r inside a degenerate group (the
 non-Abelian Berry connection, gauge dependent) drop out: with e_l = e_m inside a group,
