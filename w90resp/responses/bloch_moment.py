@@ -229,7 +229,8 @@ class FCIMBloch(FCIM):
     ----------
     Q : (5, nw, nw) Wannier-basis quadrupoles
     moment : MomentMatrix;  moment_name : label ('bloch', 'orbital', 'total')
-    Efermi, kT, eta, part, cell_measure, degen_thresh : as for :class:`FCIM`
+    Efermi, kT, eta, part, cell_measure, degen_thresh (and further keywords such as
+        ``periodic``) : as for :class:`FCIM`
     """
 
     def __init__(self, Q, moment, moment_name, Efermi, kT, eta, part="total", cell_measure=None,
@@ -261,7 +262,8 @@ def fcim_bloch_calculators(tb, mu, kT, eta, moments=("bloch",), parts=("total",)
                 raise ValueError(f"part must be one of {PARTS}")
             key = name if part == "total" else f"{name}_{part}"
             calcs[key] = FCIMBloch(ops["Q"], mm, name, mu, kT, eta, part=part,
-                                   cell_measure=tb.cell_measure, degen_thresh=degen_thresh)
+                                   cell_measure=tb.cell_measure, degen_thresh=degen_thresh,
+                                   periodic=tuple(tb.periodic))
     return calcs, units
 
 

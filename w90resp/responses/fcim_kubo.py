@@ -193,7 +193,7 @@ def _pair_mask(start, part):
 
 
 def kubo_sum(M, v, Q, E, start, size, mu, kT, eta, part="total", k_resolved=False,
-             same_group="trace", max_bytes=16 * 2 ** 20):
+             same_group="trace", directions=None, max_bytes=16 * 2 ** 20):
     """sum_k sum_nm F_nm L_eta Re P_nm (Eq. K) for all ``mu``: (nmu, 3, 3, 5).
 
     Not yet divided by V.  With ``k_resolved``: (nmu, nk, 3, 3, 5).  k-points are taken in
@@ -205,7 +205,8 @@ def kubo_sum(M, v, Q, E, start, size, mu, kT, eta, part="total", k_resolved=Fals
     :func:`w90resp.responses.fcim.fcim_band_weights`, i.e. exactly the value of the
     intraband calculator :class:`FCIM` (which may treat exactly degenerate k-points
     differently), so that f^full - f^(34) is precisely the interband sum.  The two differ
-    only at exactly degenerate k-points.
+    only at exactly degenerate k-points.  ``directions``: passed on to
+    ``fcim_band_weights`` (its directions of approach to degenerate points) when given.
     """
     if part not in KUBO_PARTS:
         raise ValueError(f"part must be one of {KUBO_PARTS}")
@@ -217,7 +218,8 @@ def kubo_sum(M, v, Q, E, start, size, mu, kT, eta, part="total", k_resolved=Fals
     intra = None
     if same_group == "fcim" and part != "interband":
         from .fcim import fcim_band_weights
-        w = fcim_band_weights(M, v, Q, start, size, wpart)        # (nk, nb, 3, 3, 5)
+        extra = {} if directions is None else {"directions": directions}
+        w = fcim_band_weights(M, v, Q, start, size, wpart, **extra)   # (nk, nb, 3, 3, 5)
         fp = -_bands.minus_fermi_derivative(E, mu, kT) / eta          # f'/eta (nmu, nk, nb)
         if k_resolved:
             intra = np.einsum("xkn,knabc->xkabc", fp, w, optimize=True).reshape(len(mu), nk, 45)
@@ -265,7 +267,7 @@ class FCIMKubo(FCIM):
     moment : optional callable (data_K) -> band-basis moment (nk, nb, nb, 3), e.g. a
         :class:`w90resp.responses.bloch_moment.MomentMatrix`; replaces ``operators['M']``
     same_group : 'fcim' (default) or 'trace', the pairs inside degenerate groups (:func:`kubo_sum`)
-    cell_measure, degen_thresh : as for :class:`FCIM`
+    cell_measure, degen_thresh (and further keywords such as ``periodic``) : as for :class:`FCIM`
     max_bytes : memory bound for the work arrays of one block of k-points
     """
 
@@ -296,7 +298,8 @@ class FCIMKubo(FCIM):
         Q = _bands.band_operator(data_K, "Q", self.Q)
         v = _bands.velocity(data_K)
         res = kubo_sum(M, v, Q, data_K.E_K, start, size, self.Efermi, self.kT, self.eta,
-                       self.part, same_group=self.same_group, max_bytes=self.max_bytes)
+                       self.part, same_group=self.same_group,
+                       directions=getattr(self, "directions", None), max_bytes=self.max_bytes)
         measure = self.cell_measure if self.cell_measure is not None else data_K.cell_volume
         res = res / (measure * data_K.nk)
         return EnergyResult(self.Efermi, lambda_to_cartesian(res), transformTR=transform_ident,
@@ -326,7 +329,7 @@ def fcim_kubo_calculators(tb, mu, kT, eta, moments=("L", "S"), parts=("total",),
             key = name if part == "total" else f"{name}_{part}"
             calcs[key] = FCIMKubo(opsM, name, mu, kT, eta, part=part, moment=mm,
                                   same_group=same_group, cell_measure=tb.cell_measure,
-                                  degen_thresh=degen_thresh)
+                                  degen_thresh=degen_thresh, periodic=tuple(tb.periodic))
     return calcs
 
 
