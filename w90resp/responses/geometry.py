@@ -52,8 +52,8 @@ from ._bands import DEGEN_THRESH
 __all__ = [
     "DEGEN_THRESH", "out_mask", "inverse_gaps", "berry_connection", "covariant_derivative",
     "interband_orbital_moment", "quantum_metric", "quantum_metric_dipole",
-    "lambda_interband", "lambda_metric_dipole", "lambda_vector", "BandGeometry",
-    "tb_hamiltonian_derivatives", "bands_on_kpoints",
+    "lambda_interband", "lambda_metric_dipole", "lambda_vector", "lambda_planar",
+    "BandGeometry", "band_derivatives", "tb_hamiltonian_derivatives", "bands_on_kpoints",
 ]
 
 
@@ -198,15 +198,130 @@ def lambda_metric_dipole(dG, charge=-1.0):
     return lam
 
 
+def _rdot(a, b):
+    """Re(a conj(b)) elementwise, without complex temporaries."""
+    return a.real * b.real + a.imag * b.imag
+
+
+def _dagger(X):
+    return X.conj().swapaxes(-1, -2)
+
+
+def lambda_planar(E, vx, vy, wxx, wxy, wyy, charge=-1.0, degen_thresh=DEGEN_THRESH):
+    r"""The two terms of Eq. (11) for i in the plane, from in-plane band matrices only.
+
+    ``vx``, ``vy``, ``wxx``, ``wxy``, ``wyy`` (nk, nb, nb): v^x, v^y and the symmetric
+    w^{ab} = <m|d_a d_b H|n>.  Returns (interband, metric), each (nk, nb, 2), equal to
+    the in-plane entries of :func:`lambda_interband` and
+    ``lambda_metric_dipole(quantum_metric_dipole(...))`` but evaluated without the full
+    dipole tensor: only eps_{jl} d_j G_{il} is formed, and every interband product comes
+    from the four matrices P_ij = v^i D^j (one batched matmul), since D is
+    anti-Hermitian and so D^j v^i = -(P_ij)^dagger:
+
+    * d_j v^i = w^{ij} + P_ij + P_ij^dagger,
+    * sum_{m'} (v^{mm'} x A^{m'n})_z = i (P_xy - P_yx),
+    * the energy-derivative terms use the velocity blocks of the degenerate groups;
+      for single bands these are the diagonals and the sums are elementwise, k points
+      with degenerate groups get the block (matrix) form.
+
+    Sums of the form sum_m X_nm Y_mn use the Hermiticity of the band matrices
+    (Y_mn = conj(Y_nm)), so that all products are elementwise on (n, m).
+    """
+    E = np.asarray(E, dtype=float)
+    nk, nb = E.shape
+    start, size = _bands.degenerate_groups(E, degen_thresh)
+    same = _bands.group_mask(start)
+    g = inverse_gaps(E, ~same)                              # 1/(e_m - e_n), 0 in groups
+    g2 = g * g
+    Dx, Dy = vx * g, vy * g
+    P = np.matmul(np.concatenate([vx, vy], axis=1), np.concatenate([Dx, Dy], axis=2))
+    Pxx, Pxy = P[:, :nb, :nb], P[:, :nb, nb:]
+    Pyx, Pyy = P[:, nb:, :nb], P[:, nb:, nb:]
+    ex = np.einsum("knn->kn", vx).real
+    ey = np.einsum("knn->kn", vy).real
+    # k points with degenerate groups need the block form of the vD terms
+    ks = np.nonzero(size.max(axis=1) > 1)[0]
+    # interband moment M = (e/2) i Mc with Mc = P_xy - P_yx - (D^x vD^y - D^y vD^x)
+    Mc = Pxy - Pyx
+    Mc -= Dx * ey[:, None, :]
+    Mc += Dy * ex[:, None, :]
+    if ks.size:
+        vDx, vDy = vx[ks] * same[ks], vy[ks] * same[ks]
+        Mc[ks] = Pxy[ks] - Pyx[ks] - (np.matmul(Dx[ks], vDy) - np.matmul(Dy[ks], vDx))
+    del Dx, Dy
+    # eps_{jl} d_j v^l = d_x v^y - d_y v^x  (w^{xy} = w^{yx})
+    C = Pyx + _dagger(Pyx)
+    C -= Pxy
+    C -= _dagger(Pxy)
+    # sum_m g^2 Re[(d_x v^i)_nm v^y_mn - (d_y v^i)_nm v^x_mn + v^i_nm C_mn]
+    dv = wxx + Pxx
+    dv += _dagger(Pxx)
+    Qx = _rdot(dv, vy)
+    np.add(wxy, Pxy, out=dv)
+    dv += _dagger(Pxy)
+    Qx -= _rdot(dv, vx)
+    Qx += _rdot(vx, C)
+    np.add(wxy, Pyx, out=dv)
+    dv += _dagger(Pyx)
+    Qy = _rdot(dv, vy)
+    np.add(wyy, Pyy, out=dv)
+    dv += _dagger(Pyy)
+    Qy -= _rdot(dv, vx)
+    Qy += _rdot(vy, C)
+    del dv, C, P, Pxx, Pxy, Pyx, Pyy
+    metric = np.empty((nk, nb, 2))
+    metric[..., 0] = np.einsum("knm,knm->kn", g2, Qx)
+    metric[..., 1] = np.einsum("knm,knm->kn", g2, Qy)
+    del Qx, Qy
+    # energy-derivative terms -2 Re sum_m v^i_nm v^l_mn eps_jl (d_j e_n - d_j e_m)/(e_n - e_m)^3
+    # = 2 sum_m g^3 [(v^x_nn - v^x_mm) Re(v^i v^y*) - (v^y_nn - v^y_mm) Re(v^i v^x*)]_nm
+    g3 = g2 * g
+    dX = ex[:, :, None] - ex[:, None, :]
+    dY = ey[:, :, None] - ey[:, None, :]
+    Rxy = _rdot(vx, vy)
+    e3 = np.empty((nk, nb, 2))
+    e3[..., 0] = 2 * (g3 * (dX * Rxy - dY * _rdot(vx, vx))).sum(axis=2)
+    e3[..., 1] = 2 * (g3 * (dX * _rdot(vy, vy) - dY * Rxy)).sum(axis=2)
+    del dX, dY, Rxy
+    if ks.size:
+        # block form: t3a = sum_m (vD^j P^i)_nm v^l_mn, t3b = sum_m P^i_nm (vD^j v^l)_mn,
+        # P^i = v^i/(e_n - e_m)^3, contracted with eps_jl
+        vxs, vys = vx[ks], vy[ks]
+        m3 = -g3[ks]
+        K = np.matmul(vDx, vys) - np.matmul(vDy, vxs)
+        for i, vi in enumerate((vxs, vys)):
+            Pi = vi * m3
+            t3a = (np.matmul(vDx, Pi) * vys.swapaxes(1, 2)
+                   - np.matmul(vDy, Pi) * vxs.swapaxes(1, 2))
+            t3a -= Pi * K.swapaxes(1, 2)
+            e3[ks, :, i] = -2 * t3a.real.sum(axis=2)
+    metric += e3
+    # interband term 2 Re sum_m A^i_nm M_mn/(e_n - e_m) = e sum_m g^2 Re(v^i_nm Mc_mn)
+    McT = Mc.swapaxes(1, 2)
+    inter = np.empty((nk, nb, 2))
+    for i, vi in enumerate((vx, vy)):
+        inter[..., i] = charge * np.einsum("knm,knm->kn", g2,
+                                           vi.real * McT.real - vi.imag * McT.imag)
+    return inter, 0.5 * charge * metric
+
+
 def lambda_vector(E, v, w, out=None, charge=-1.0, degen_thresh=DEGEN_THRESH, parts=False):
     """Lambda^n_i of Eq. (11), (nk, nb, 3) in |e| hbar^-1 length^3 (z entry 0).
 
     With ``parts`` returns (total, interband term, quantum-metric-dipole term).
+    Evaluated by :func:`lambda_planar` (in-plane band matrices only); ``out``, if given,
+    must be the mask of ``degen_thresh``.
     """
-    if out is None:
-        out = out_mask(E, degen_thresh)
-    l1 = lambda_interband(E, v, out, charge=charge)
-    l2 = lambda_metric_dipole(quantum_metric_dipole(E, v, w, out), charge=charge)
+    E = np.asarray(E, dtype=float)
+    v, w = np.asarray(v), np.asarray(w)
+    c = np.ascontiguousarray
+    inter, metric = lambda_planar(E, c(v[..., 0]), c(v[..., 1]), c(w[..., 0, 0]),
+                                  c(0.5 * (w[..., 0, 1] + w[..., 1, 0])), c(w[..., 1, 1]),
+                                  charge=charge, degen_thresh=degen_thresh)
+    l1 = np.zeros(E.shape + (3,))
+    l2 = np.zeros(E.shape + (3,))
+    l1[..., :2] = inter
+    l2[..., :2] = metric
     return (l1 + l2, l1, l2) if parts else l1 + l2
 
 
@@ -264,6 +379,51 @@ class BandGeometry:
     @property
     def Lambda(self):
         return self.Lambda_interband + self.Lambda_metric
+
+
+# ------------------------------------------- band matrices of a WannierBerri chunk
+def _wannier_derivative(data_K, ab):
+    """Wannier-gauge d^n H/dk_a dk_b... (index tuple ``ab``) on the chunk: (nk, nw, nw).
+
+    The R-space factors (i R_a)(i R_b)... and the FFT are WannierBerri's (``rvec``),
+    applied to this component only.  Chunks without R-space matrices (no ``rvec``)
+    raise AttributeError; :func:`band_derivatives` then uses ``Xbar``.
+    """
+    rvec = data_K.rvec
+    cR = rvec.cRvec_shifted
+    Y = data_K.get_R_mat("Ham")
+    for a in ab:                                        # as rvec.derivative, in order
+        Y = (1j * Y) * cR[..., a]
+    Xk = rvec.fft_R_to_k(np.ascontiguousarray(Y), hermitian=False)
+    if hasattr(data_K, "select_K"):
+        Xk = Xk[data_K.select_K]
+    return Xk
+
+
+def band_derivatives(data_K, comps):
+    """Band-basis matrices of Hamiltonian k-derivatives on a WannierBerri chunk, cached.
+
+    ``comps``: index tuples, (a,) for v^a = <m|d_a H|n> and (a, b) for
+    w^{ab} = <m|d_a d_b H|n> (Cartesian a, b), e.g. ``[(0,), (1,), (0, 0), (0, 1)]``.
+    Returns a list of (nk, nb, nb) complex arrays, the same matrices as the entries of
+    ``data_K.Xbar('Ham', 1)`` and ``Xbar('Ham', 2)``, but only the requested components
+    are Fourier transformed and rotated (U^dagger X U by batched matmul).  Cached on the
+    chunk, so the calculators of one run share them.
+    """
+    comps = [tuple(sorted(ab)) for ab in comps]
+    c = _bands.cache(data_K)
+    for ab in dict.fromkeys(comps):
+        key = ("ham_der_band", ab)
+        if key in c:
+            continue
+        try:
+            X = _wannier_derivative(data_K, ab)
+        except AttributeError:                          # no R-space data
+            c[key] = np.ascontiguousarray(data_K.Xbar("Ham", len(ab))[(Ellipsis,) + ab])
+            continue
+        U = data_K.UU_K
+        c[key] = np.matmul(U.conj().swapaxes(1, 2), np.matmul(X, U))
+    return [c[("ham_der_band", ab)] for ab in comps]
 
 
 # ------------------------------------------------- direct (numpy) evaluation

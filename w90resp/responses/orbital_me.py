@@ -85,27 +85,116 @@ def occupation_weights(quantity, E, mu, kT):
     return np.stack(out, axis=1)
 
 
+def _window_weights(quantity, E, mu, kT):
+    """Weights (nmu, N) of flat energies E: f0, s0/k_B or -df0/de (overflow safe).
+
+    For moderate |E - mu|/kT the exponential factorizes, e^{(E - mu)/kT} =
+    e^{(E - c)/kT} e^{(c - mu)/kT}: one exponential per energy and per mu, the rest are
+    products (as :func:`_bands.minus_fermi_derivative`).
+    """
+    if kT <= 0:                                          # chi only
+        x = E[None, :] - mu[:, None]
+        return np.where(x < 0, 1.0, np.where(x > 0, 0.0, 0.5))
+    c = 0.5 * (mu.max() + mu.min())
+    a, b = (E - c) / kT, (c - mu) / kT
+    if max(np.abs(a).max(initial=0), np.abs(b).max(initial=0)) < 300:
+        ey = np.multiply.outer(np.exp(b), np.exp(a))     # e^{(E - mu)/kT}
+        if quantity == "chi":
+            ey += 1.0
+            return np.reciprocal(ey, out=ey)
+        if quantity == "dchi":
+            d = ey + 1.0
+            d *= d
+            d *= kT
+            return np.divide(ey, d, out=ey)
+        t = np.reciprocal(ey)
+        np.minimum(t, ey, out=t)                         # e^{-|y|}
+        y = np.add.outer(b, a)
+        np.abs(y, out=y)
+    else:
+        y = np.abs(E[None, :] - mu[:, None]) / kT
+        t = np.exp(-y)
+        if quantity == "chi":
+            f = np.where(E[None, :] > mu[:, None], t, 1.0)
+            f /= 1.0 + t
+            return f
+        if quantity == "dchi":
+            d = 1.0 + t
+            d *= d
+            d *= kT
+            return np.divide(t, d, out=t)
+    # s0/k_B = |y| e^{-|y|}/(1 + e^{-|y|}) + log(1 + e^{-|y|}) (even in y = (E - mu)/kT)
+    y *= t
+    y /= 1.0 + t
+    y += np.log1p(t, out=t)
+    return y
+
+
+def fermi_sums(quantity, E, X, mu, kT, cutoff=40.0, max_entries=2 ** 16):
+    """sum_{k,n} weight(e_kn; mu, kT) X_kn for one temperature: (nmu,) + X.shape[E.ndim:].
+
+    Equal to ``occupation_weights(...) @ X`` (without the charge factor) for a single
+    kT, evaluated on the states within ``cutoff`` kT of the mu range only: the states
+    below it enter chi with f0 = 1 (as one sum), and all weights outside the window are
+    below e^-cutoff.  The window is processed in slices of at most ``max_entries``
+    weights.
+    """
+    E = np.asarray(E, dtype=float)
+    X = np.asarray(X)
+    tail = X.shape[E.ndim:]
+    E = E.reshape(-1)
+    Xf = X.reshape(E.size, -1)
+    mu = np.atleast_1d(np.asarray(mu, dtype=float))
+    res = np.zeros((mu.size, Xf.shape[1]))
+    if kT <= 0:
+        if quantity != "chi":
+            raise ValueError(f"{quantity} needs kT > 0")
+        below = E < mu.min()
+        inside = ~below & (E <= mu.max())
+    else:
+        below = E <= mu.min() - cutoff * kT
+        inside = ~below & (E < mu.max() + cutoff * kT)
+    if quantity == "chi" and below.any():
+        res += Xf[below].sum(axis=0)
+    Ew, Xw = E[inside], Xf[inside]
+    step = max(1, int(max_entries // mu.size))
+    for s in range(0, Ew.size, step):
+        res += _window_weights(quantity, Ew[s:s + step], mu, kT) @ Xw[s:s + step]
+    return res.reshape((mu.size,) + tail)
+
+
 def sum_over_states(quantity, E, Lam, mu, kT, charge=-1.0):
-    """sum_{k n} weight(e_kn; mu, T) Lambda_kn as one matrix product: (nmu, nT, 3).
+    """sum_{k n} weight(e_kn; mu, T) Lambda_kn, one windowed matrix product per T: (nmu, nT, 3).
 
     chi and dchi carry the extra factor e (``charge``) of Eq. (8); alpha does not.
     """
-    W = occupation_weights(quantity, E, mu, kT)             # (nmu, nT, nk, nb)
-    nmu, nT = W.shape[:2]
-    res = (W.reshape(nmu * nT, -1) @ Lam.reshape(E.size, -1)).reshape(nmu, nT, -1)
+    if quantity not in QUANTITIES:
+        raise ValueError(f"quantity must be one of {QUANTITIES}")
+    kTs = np.atleast_1d(np.asarray(kT, dtype=float))
+    E = np.asarray(E, dtype=float).reshape(-1)
+    Lf = np.asarray(Lam).reshape(E.size, -1)
+    res = np.stack([fermi_sums(quantity, E, Lf, mu, t) for t in kTs], axis=1)
     return charge * res if quantity in ("chi", "dchi") else res
 
 
 def lambda_chunk(data_K, degen_thresh=DEGEN_THRESH, charge=-1.0, parts=False):
-    """Lambda^n_i (Eq. 11) on a WannierBerri k chunk, cached: (nk, nb, 3)."""
+    """Lambda^n_i (Eq. 11) on a WannierBerri k chunk, cached: (nk, nb, 3).
+
+    Only the in-plane band matrices v^x, v^y, w^xx, w^xy, w^yy enter
+    (:func:`geometry.lambda_planar`).
+    """
     c = _bands.cache(data_K)
     key = ("lambda_om", float(degen_thresh), float(charge))
     if key not in c:
         E = data_K.E_K
-        v = _bands.velocity(data_K)
-        w = data_K.Xbar("Ham", 2)
-        c[key] = geometry.lambda_vector(E, v, w, degen_thresh=degen_thresh, charge=charge,
-                                        parts=True)
+        mats = geometry.band_derivatives(data_K, [(0,), (1,), (0, 0), (0, 1), (1, 1)])
+        inter, metric = geometry.lambda_planar(E, *mats, charge=charge,
+                                               degen_thresh=degen_thresh)
+        l1 = np.zeros(E.shape + (3,))
+        l2 = np.zeros(E.shape + (3,))
+        l1[..., :2] = inter
+        l2[..., :2] = metric
+        c[key] = (l1 + l2, l1, l2)
     return c[key] if parts else c[key][0]
 
 

@@ -49,7 +49,9 @@ Vectorization.  Per chunk of k points, Omega and m are computed with array opera
 (no loop over k); the mu and T dependence enters only through weight matrices
 W[mu, (k, n)], so every response is one matrix product W @ Omega (or W @ m).
 """
+import hashlib
 import warnings
+import weakref
 
 import numpy as np
 from scipy.special import expit
@@ -57,7 +59,7 @@ from wannierberri.calculators.calculator import Calculator
 from wannierberri.result import EnergyResult
 from wannierberri.symmetry.point_symmetry import transform_odd
 
-from . import _bands
+from . import _bands, geometry
 from ._bands import DEGEN_THRESH
 
 #: responses computed by :class:`SpinMQM` and :func:`spin_mqm_response`
@@ -89,14 +91,22 @@ def band_geometry(E, v, S, degen_thresh=DEGEN_THRESH):
     Omega, m : (nk, nb, 3, 3) real arrays indexed [k, n, a, i] (a spin, i velocity).
     Within a degenerate group only the sum over the group is gauge invariant.
     """
+    v, S = np.asarray(v), np.asarray(S)
+    return _band_geometry([v[..., i] for i in range(3)], [S[..., a] for a in range(3)],
+                          E, degen_thresh)
+
+
+def _band_geometry(vl, Sl, E, degen_thresh=DEGEN_THRESH):
+    """:func:`band_geometry` from component lists v^i, s^a of (nk, nb, nb) matrices."""
     E = np.asarray(E, dtype=float)
     start, _ = _bands.degenerate_groups(E, degen_thresh)
     same = _bands.group_mask(start)
     dE = E[:, :, None] - E[:, None, :]                      # e_n - e_m
     inv = np.where(same, 0.0, 1.0 / np.where(same, 1.0, dE))
-    St = np.swapaxes(S, 1, 2)                               # St[k, n, m, a] = s^a_mn
-    # Y[k, n, i, a] = sum_m v^i_nm s^a_mn w_nm as a batched (3 x nb) @ (nb x 3) product
-    vt = np.swapaxes(v, 2, 3)                               # (nk, nb, 3, nb)
+    # St[k, n, m, a] = s^a_mn; Y[k, n, i, a] = sum_m v^i_nm s^a_mn w_nm as a batched
+    # (3 x nb) @ (nb x 3) product
+    St = np.stack([np.swapaxes(Sa, 1, 2) for Sa in Sl], axis=-1)
+    vt = np.stack(vl, axis=2)                               # (nk, nb, 3, nb)
     Y2 = np.matmul(vt * (inv ** 2)[:, :, None, :], St)
     Y1 = np.matmul(vt * inv[:, :, None, :], St)
     Omega = -2.0 * np.swapaxes(Y2.imag, 2, 3)
@@ -222,6 +232,113 @@ def combine(W, Omega, mom, quantity, charge=1.0):
     return r.reshape(-1, 3, 3)
 
 
+def _window_parts(E, mu, kT, exps):
+    """x = E - mu, f and t = e^{-|x|/kT} (nmu, N) for flat energies in the Fermi window.
+
+    ``exps`` = (e^{(c - mu)/kT}, e^{(E - c)/kT}) when the exponential factorizes (one
+    exponential per energy and per mu), else None (overflow-safe direct form).
+    """
+    x = np.subtract.outer(-mu, -E)                          # E - mu
+    if exps is not None:
+        ey = np.multiply.outer(exps[0], exps[1])            # e^{x/kT}
+        t = np.reciprocal(ey)
+        np.minimum(t, ey, out=t)
+        ey += 1.0
+        f = np.reciprocal(ey, out=ey)
+    else:
+        t = np.exp(-np.abs(x) / kT)
+        f = np.where(x > 0, t, 1.0)
+        f /= 1.0 + t
+    return x, f, t
+
+
+def family_sums(E, Omega, mom, mu, kT, quantities, cutoff=40.0, max_entries=2 ** 16):
+    """sum_{k,n} of the weighted Omega and m of several quantities in one pass.
+
+    ``E`` (N,) (group energies), ``Omega``/``mom`` (N, 3, 3) flat over (k, band).
+    Returns {quantity: (nmu, 3, 3)} with charge 1, equal to :func:`combine` of
+    :func:`thermal_weights`.  Only states within ``cutoff`` kT of the mu range get
+    weight matrices (shared by all quantities, in slices of at most ``max_entries``
+    entries per matrix); states below it have f = 1, I = mu - e, x f = e - mu and
+    x f + I = 0 up to e^-cutoff and enter as three sums (exact at T = 0), states
+    above have weights below e^-cutoff (0 at T = 0).
+    """
+    E = np.asarray(E, dtype=float).reshape(-1)
+    Om = np.asarray(Omega).reshape(E.size, 9)
+    mm = np.asarray(mom).reshape(E.size, 9)
+    mu = np.atleast_1d(np.asarray(mu, dtype=float))
+    quantities = [q for q in QUANTITIES if q in set(quantities)]
+    for q in quantities:
+        if q == "dalpha_dmu" and kT <= 0:
+            raise ValueError("d alpha/d mu needs T > 0")
+    nmu = mu.size
+    out = {q: np.zeros((nmu, 9)) for q in quantities}
+    if kT > 0:
+        below = E <= mu.min() - cutoff * kT
+        inside = ~below & (E < mu.max() + cutoff * kT)
+    else:
+        below = E < mu.min()
+        inside = ~below & (E <= mu.max())
+    if below.any():
+        S0 = Om[below].sum(axis=0)
+        S1 = E[below] @ Om[below]
+        Sm = mm[below].sum(axis=0)
+        lin = S1[None, :] - mu[:, None] * S0[None, :]       # sum (e - mu) Omega
+        for q in quantities:
+            if q == "alpha":
+                out[q] += S0
+            elif q in ("M", "Tbeta_kubo"):
+                out[q] += lin + Sm
+    Ew, Omw, mmw = E[inside], Om[inside], mm[inside]
+    if Ew.size == 0:
+        return {q: r.reshape(nmu, 3, 3) for q, r in out.items()}
+    exps = None
+    if kT > 0:
+        c = 0.5 * (mu.max() + mu.min())
+        a, b = (Ew - c) / kT, (c - mu) / kT
+        if max(np.abs(a).max(), np.abs(b).max()) < 300:
+            exps = (np.exp(b), np.exp(a))
+    need_fm = "M" in out or "Tbeta_kubo" in out
+    need_L = kT > 0 and ("M" in out or "Tbeta" in out)
+    step = max(1, int(max_entries // nmu))
+    for s in range(0, Ew.size, step):
+        sl = slice(s, s + step)
+        if kT > 0:
+            x, f, t = _window_parts(Ew[sl], mu, kT,
+                                    None if exps is None else (exps[0], exps[1][sl]))
+            if need_L:
+                L = np.log1p(t)                             # kT log(1 + e^{-|x|/kT})
+                L *= kT
+        else:
+            x = np.subtract.outer(-mu, -Ew[sl])
+            f = np.where(x < 0, 1.0, np.where(x > 0, 0.0, 0.5))
+        O = Omw[sl]
+        if need_fm:
+            fm = f @ mmw[sl]
+        if "dalpha_dmu" in out:                             # -f' = t/(kT (1+t)^2)
+            d = 1.0 + t
+            d *= d
+            d *= kT
+            out["dalpha_dmu"] += np.divide(t, d, out=d) @ O
+        if "Tbeta" in out and kT > 0:                       # x f + I = |x| t/(1+t) + kT L
+            w = np.abs(x)
+            w *= t
+            t += 1.0
+            w /= t
+            w += L
+            out["Tbeta"] += w @ O
+        if "alpha" in out:
+            out["alpha"] += f @ O
+        if "Tbeta_kubo" in out:
+            out["Tbeta_kubo"] += np.multiply(x, f, out=f) @ O + fm
+        if "M" in out:                                      # -I(x) = min(x, 0) - kT L
+            w = np.minimum(x, 0.0, out=x)
+            if kT > 0:
+                w -= L
+            out["M"] += w @ O + fm
+    return {q: r.reshape(nmu, 3, 3) for q, r in out.items()}
+
+
 def integrate(E, Omega, mom, mu, T, quantities=QUANTITIES, weights=None, charge=1.0,
               max_weight_entries=4_000_000):
     """sum_{k,n} w_k X_{kn}(mu, T) for band-resolved arrays (any k set, any weights).
@@ -291,44 +408,76 @@ class SpinMQM(Calculator):
         self.kT = float(kT)
         self.charge = float(charge)
         self.cell_measure = cell_measure
+        self._spin_key = hashlib.sha1(np.ascontiguousarray(self.spin).tobytes()).hexdigest()
+        # calculators with equal (spin, mu, kT, threshold) evaluate their sums together
+        key = (self._spin_key, self.Efermi.tobytes(), self.kT, float(self.degen_thresh))
+        self._family = _FAMILIES.get(key)
+        if self._family is None:
+            self._family = _FAMILIES[key] = _Family()
+        self._family.quantities.add(quantity)
+        self._family_key = key
 
     def geometry(self, data_K):
         """Cached (E_group, Omega, m) flattened over (k, band) for this chunk."""
         c = _bands.cache(data_K)
-        key = ("spin_mqm_geometry", float(self.degen_thresh))
+        key = ("spin_mqm_geometry", float(self.degen_thresh), self._spin_key)
         if key not in c:
             E = data_K.E_K
-            S = _bands.band_operator(data_K, "S", self.spin)
-            v = _bands.velocity(data_K)
-            Om, mom = band_geometry(E, v, S, self.degen_thresh)
+            vl = geometry.band_derivatives(data_K, [(0,), (1,), (2,)])
+            Sb = onsite_band_matrices(data_K.UU_K, self.spin)
+            Om, mom = _band_geometry(vl, [Sb[:, a] for a in range(3)], E, self.degen_thresh)
             Eg = group_energies(E, self.degen_thresh)
             n = E.size
             c[key] = (Eg.reshape(n), Om.reshape(n, 3, 3), mom.reshape(n, 3, 3))
         return c[key]
 
-    def weights(self, data_K, E):
-        """Cached weights of the states below max(mu) + 60 kT (others weigh < e^-60)."""
+    def sums(self, data_K):
+        """Cached {quantity: (nmu, 3, 3)} (charge 1, summed over the chunk) of the family."""
         c = _bands.cache(data_K)
-        key = ("spin_mqm_weights", self.kT, self.Efermi.tobytes())
-        if key not in c:
-            top = self.Efermi.max() + (60.0 * self.kT if self.kT > 0 else 1e-12)
-            c[key] = {"_keep": np.nonzero(E < top)[0]}
-        W = c[key]
-        missing = [k for k in _NEEDS[self.quantity] if k not in W]
-        if missing:
-            W.update(thermal_weights(E[W["_keep"]], self.Efermi, self.kT, missing))
-        return W
+        key = ("spin_mqm_sums",) + self._family_key
+        done = c.setdefault(key, {})
+        if self.quantity not in done:
+            E, Om, mom = self.geometry(data_K)
+            todo = (self._family.quantities | {self.quantity}) - set(done)
+            if self.kT <= 0:
+                todo.discard("dalpha_dmu")
+            done.update(family_sums(E, Om, mom, self.Efermi, self.kT, todo))
+        return done
 
     def __call__(self, data_K):
-        E, Om, mom = self.geometry(data_K)
-        W = self.weights(data_K, E)
-        keep = W["_keep"]
-        res = combine(W, Om[keep], mom[keep], self.quantity, self.charge)
+        res = self.sums(data_K)[self.quantity]
+        if self.quantity in ("alpha", "dalpha_dmu"):
+            res = self.charge * res
         measure = self.cell_measure if self.cell_measure is not None else data_K.cell_volume
         res = res / (measure * data_K.nk)
         return EnergyResult(self.Efermi, res, transformTR=transform_odd,
                             transformInv=transform_odd, comment=self.comment,
                             save_mode=self.save_mode)
+
+
+class _Family:
+    """The set of quantities requested for one (spin, mu, kT, threshold)."""
+
+    def __init__(self):
+        self.quantities = set()
+
+
+#: live families of calculators, by (spin digest, mu, kT, threshold)
+_FAMILIES = weakref.WeakValueDictionary()
+
+
+def onsite_band_matrices(U, op):
+    """U^dagger O U of an on-site operator (ncomp, nw, nw): (nk, ncomp, nb, nb).
+
+    O U is formed block by block (site/shell blocks, :class:`_bands.OnsiteBlocks`),
+    the product with U^dagger by batched matmul.
+    """
+    op = np.asarray(op)
+    nk, nw, nb = U.shape
+    OU = np.zeros((nk, op.shape[0], nw, nb), dtype=complex)
+    for idx, sub in _bands.OnsiteBlocks(op).blocks:
+        OU[:, :, idx, :] = np.matmul(sub[None], U[:, None, idx, :])
+    return np.matmul(U.conj().swapaxes(1, 2)[:, None], OU)
 
 
 def _temperatures(T):
