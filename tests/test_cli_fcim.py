@@ -62,3 +62,18 @@ def test_negative_temperature(tmp_path, capsys):
     args = [a if a != "0.05" else "-0.05" for a in ARGS]
     assert main(["fcim", "--model", "decorated-square", *args, "--json", str(tmp_path / "x.json")]) == 2
     assert "positive" in capsys.readouterr().err
+
+
+def test_bloch_and_full_kubo_options(tmp_path):
+    """--moments with the Bloch moment and --kubo full: the intraband run's L equals the
+    'full' run's intraband part, and the magnetic moments carry mu_B units."""
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    common = ["fcim", "--model", "decorated-square", *ARGS, "--bloch-to-muB", "1.0"]
+    assert main([*common, "--moments", "L,bloch", "--json", str(a)]) == 0
+    assert main([*common, "--moments", "L,bloch", "--kubo", "full", "--split", "--json", str(b)]) == 0
+    da, db = json.loads(a.read_text()), json.loads(b.read_text())
+    assert "mu_B" in da["units"]["f/g [bloch]"]
+    assert db["parameters"]["kubo"] == "full"
+    for M in ("L", "bloch"):
+        intra = np.array(db[M]) - np.array(db[M + "_interband"])
+        assert np.abs(intra - np.array(da[M])).max() < 1e-9 * np.abs(da[M]).max()

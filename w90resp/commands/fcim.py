@@ -32,7 +32,19 @@ def add_arguments(p):
                    help="natural: hbar=1, energy unit of H, lengths in |a1| (FCIM paper); "
                         "ev-angstrom: hbar/(eV A) per area; si: s/m per area. "
                         "Default: natural for dimensionless models, ev-angstrom otherwise")
-    p.add_argument("--moments", default="L,S", help="comma-separated moments among L, S")
+    p.add_argument("--moments", default="L,S",
+                   help="comma-separated moments: L, S (atomic orbital and spin angular momentum, "
+                        "hbar), bloch (Bloch orbital moment, FCIM paper Eq. 48), orbital "
+                        "(bloch - mu_B L) and total (bloch - mu_B (L + g S)); the last three are "
+                        "magnetic moments in mu_B")
+    p.add_argument("--moment", dest="moments", help="alias of --moments")
+    p.add_argument("--kubo", choices=["intraband", "full"], default="intraband",
+                   help="intraband: Eq. (34) (the 1/eta part); full: finite-eta Kubo-Bastin form "
+                        "of Eqs. (B1), (B6) with all band pairs")
+    p.add_argument("--g-spin", type=float, default=2.0023, help="spin g-factor for --moments total")
+    p.add_argument("--bloch-to-muB", type=float, default=None,
+                   help="mu_B per natural unit of the Bloch moment (needed for orbital/total on "
+                        "dimensionless models; automatic for eV/Angstrom Hamiltonians)")
     p.add_argument("--split", action="store_true",
                    help="also write the quadrupole-current (Eq. 32) and torque (Eq. 33) parts")
     p.add_argument("--quadrupole-species", default=None,
@@ -88,8 +100,11 @@ def mu_grid(args):
 def run(args):
     from ..output import write_json, system_summary
     from ..plots import plot_fcim
-    from ..responses.fcim import fcim_response
-    from ..operators import LAMBDAS
+    from .. import runner
+    from ..responses.fcim import fcim_calculators
+    from ..responses.bloch_moment import MOMENTS as BLOCH_MOMENTS, fcim_bloch_calculators, moment_matrix_for
+    from ..responses.fcim_kubo import fcim_kubo_calculators
+    from ..operators import LAMBDAS, cartesian_to_lambda
     from ..units import fcim_units
 
     if args.kT <= 0 or args.eta <= 0:
@@ -105,8 +120,8 @@ def run(args):
         tb.quadrupole_sites = lambda o, species=species: o.species in species
     moments = [m.strip() for m in args.moments.split(",") if m.strip()]
     for m in moments:
-        if m not in ("L", "S"):
-            raise UserError(f"unknown moment '{m}' (L, S)")
+        if m not in ("L", "S") + BLOCH_MOMENTS:
+            raise UserError(f"unknown moment '{m}' (L, S, {', '.join(BLOCH_MOMENTS)})")
     if "S" in moments and not tb.spinful:
         raise UserError("spin response requested but the Hamiltonian is spinless")
     units = args.units or ("natural" if tb.energy_unit != "eV" else "ev-angstrom")
@@ -126,8 +141,33 @@ def run(args):
             raise UserError(str(err)) from None
         if not args.quiet:
             print(f"Ray: {ncpu} CPUs")
-    res = fcim_response(tb, mu, args.kT, args.eta, args.nk, moments=moments, parts=parts,
-                        symmetry=not args.no_symmetry, progress=not args.quiet, parallel=parallel)
+    magnetic = [m for m in moments if m in BLOCH_MOMENTS]
+    if magnetic and units == "si":
+        raise UserError("--units si is for angular momenta (L, S); use natural or ev-angstrom with "
+                        f"{', '.join(magnetic)}")
+    unit_labels = {m: unit_label for m in moments if m not in BLOCH_MOMENTS}
+    try:
+        if args.kubo == "full":
+            kparts = parts + (("interband",) if args.split else ())
+            calcs = fcim_kubo_calculators(tb, mu, args.kT, args.eta, moments, kparts,
+                                          g_spin=args.g_spin, bloch_to_muB=args.bloch_to_muB)
+            for m in magnetic:
+                unit_labels[m] = unit_label.replace("hbar", moment_matrix_for(
+                    tb, m, args.g_spin, args.bloch_to_muB)[1])
+        else:
+            calcs = fcim_calculators(tb, mu, args.kT, args.eta,
+                                     [m for m in moments if m not in BLOCH_MOMENTS], parts)
+            if magnetic:
+                bcalcs, bunits = fcim_bloch_calculators(tb, mu, args.kT, args.eta, magnetic, parts,
+                                                        g_spin=args.g_spin, bloch_to_muB=args.bloch_to_muB)
+                calcs.update(bcalcs)
+                for m in magnetic:
+                    unit_labels[m] = unit_label.replace("hbar", bunits[m])
+    except ValueError as err:
+        raise UserError(str(err)) from None
+    raw = runner.run(tb, calcs, args.nk, symmetry=not args.no_symmetry, progress=not args.quiet,
+                     parallel=parallel)
+    res = {k: cartesian_to_lambda(v) for k, v in raw.items()}
     elapsed = time.perf_counter() - t0
     data = {"mu": mu, "lambda": list(LAMBDAS), "kT": args.kT, "eta": args.eta,
             "index_order": "[mu][alpha][beta][lambda], alpha = moment component, beta = gradient direction"}
@@ -137,9 +177,14 @@ def run(args):
               "symmetry": not args.no_symmetry, "elapsed_seconds": round(elapsed, 2),
               "energy_unit": tb.energy_unit, "normalization": "per unit area" if tb.dimension == 2 else "per unit volume",
               "formula": "Koyama, Koretsune, Hattori FCIM Eq. (34); parts Eqs. (32), (33)",
-              "hamiltonian_symmetrization": sym_report}
+              "hamiltonian_symmetrization": sym_report, "kubo": args.kubo,
+              "g_spin": args.g_spin, "bloch_to_muB": args.bloch_to_muB,
+              "kubo_formula": ("Eq. (34) intraband" if args.kubo == "intraband" else
+                               "finite-eta Kubo-Bastin, Eqs. (B1)+(B6), all band pairs")}
+    units_doc = {"f/g": unit_label, "mu, kT, eta": tb.energy_unit}
+    units_doc.update({f"f/g [{m}]": lab for m, lab in unit_labels.items()})
     write_json(args.json, "FCIM f^lambda_{alpha beta}/g_lambda (dissipative)", data,
-               {"f/g": unit_label, "mu, kT, eta": tb.energy_unit}, params, system_summary(tb))
+               units_doc, params, system_summary(tb))
     if args.plot:
         plot_fcim(mu, {k: res[k] * factor for k in moments}, args.plot, moments=moments,
                   title=f"FCIM of {tb.name}, kT = {args.kT:g}, eta = {args.eta:g}",
