@@ -233,75 +233,76 @@ def lambda_planar(E, vx, vy, wxx, wxy, wyy, charge=-1.0, degen_thresh=DEGEN_THRE
     same = _bands.group_mask(start)
     g = inverse_gaps(E, ~same)                              # 1/(e_m - e_n), 0 in groups
     g2 = g * g
-    Dx, Dy = vx * g, vy * g
-    P = np.matmul(np.concatenate([vx, vy], axis=1), np.concatenate([Dx, Dy], axis=2))
+    P = np.matmul(np.concatenate([vx, vy], axis=1),
+                  np.concatenate([vx * g, vy * g], axis=2))
     Pxx, Pxy = P[:, :nb, :nb], P[:, :nb, nb:]
     Pyx, Pyy = P[:, nb:, :nb], P[:, nb:, nb:]
+    Dl = Pyx - Pxy
     ex = np.einsum("knn->kn", vx).real
     ey = np.einsum("knn->kn", vy).real
-    # k points with degenerate groups need the block form of the vD terms
-    ks = np.nonzero(size.max(axis=1) > 1)[0]
-    # interband moment M = (e/2) i Mc with Mc = P_xy - P_yx - (D^x vD^y - D^y vD^x)
-    Mc = Pxy - Pyx
-    Mc -= Dx * ey[:, None, :]
-    Mc += Dy * ex[:, None, :]
-    if ks.size:
-        vDx, vDy = vx[ks] * same[ks], vy[ks] * same[ks]
-        Mc[ks] = Pxy[ks] - Pyx[ks] - (np.matmul(Dx[ks], vDy) - np.matmul(Dy[ks], vDx))
-    del Dx, Dy
-    # eps_{jl} d_j v^l = d_x v^y - d_y v^x  (w^{xy} = w^{yx})
-    C = Pyx + _dagger(Pyx)
-    C -= Pxy
-    C -= _dagger(Pxy)
-    # sum_m g^2 Re[(d_x v^i)_nm v^y_mn - (d_y v^i)_nm v^x_mn + v^i_nm C_mn]
-    dv = wxx + Pxx
-    dv += _dagger(Pxx)
-    Qx = _rdot(dv, vy)
-    np.add(wxy, Pxy, out=dv)
-    dv += _dagger(Pxy)
-    Qx -= _rdot(dv, vx)
-    Qx += _rdot(vx, C)
-    np.add(wxy, Pyx, out=dv)
-    dv += _dagger(Pyx)
-    Qy = _rdot(dv, vy)
-    np.add(wyy, Pyy, out=dv)
-    dv += _dagger(Pyy)
-    Qy -= _rdot(dv, vx)
-    Qy += _rdot(vy, C)
-    del dv, C, P, Pxx, Pxy, Pyx, Pyy
+    Rxx, Rxy, Ryy = _rdot(vx, vx), _rdot(vx, vy), _rdot(vy, vy)
+
+    def rowsum(X):
+        return np.einsum("knm,knm->kn", g2, X)
+
+    def colsum(X):
+        return np.einsum("kmn,kmn->kn", g2, X)
+
+    # Sums of the form sum_m g^2_nm Re(X_nm Y_mn): with Y Hermitian this is the row sum
+    # of g^2 Re(X conj(Y)); for X = Z^dagger it is the column sum of g^2 Re(Z conj(Y)).
+    # Metric dipole eps_jl d_j G_il, d_j v^i = w^ij + P_ij + P_ij^dagger and
+    # eps_jl d_j v^l = Dl + Dl^dagger (w^xy = w^yx):
     metric = np.empty((nk, nb, 2))
-    metric[..., 0] = np.einsum("knm,knm->kn", g2, Qx)
-    metric[..., 1] = np.einsum("knm,knm->kn", g2, Qy)
-    del Qx, Qy
+    inter = np.empty((nk, nb, 2))
+    for i, (vi, Pix, Piy, wix, wiy, Rxi, Ryi) in enumerate((
+            (vx, Pxx, Pxy, wxx, wxy, Rxx, Rxy), (vy, Pyx, Pyy, wxy, wyy, Rxy, Ryy))):
+        Dv = _rdot(Dl, vi)
+        T = _rdot(Pix, vy)
+        T -= _rdot(Piy, vx)
+        T += Dv
+        Wt = _rdot(wix, vy)
+        Wt -= _rdot(wiy, vx)
+        Wt += T
+        metric[..., i] = rowsum(Wt) + colsum(T)
+        # interband term 2 Re sum_m A^i_nm M_mn/(e_n - e_m) = e sum_m g^2_nm Re(v^i_nm Mc_mn),
+        # M = (e/2) i Mc, Mc = P_xy - P_yx - (D^x vD^y - D^y vD^x), vD = diag for single bands
+        Wt = ex[:, None, :] * Ryi
+        Wt -= ey[:, None, :] * Rxi
+        Wt *= g
+        Wt -= Dv
+        inter[..., i] = charge * colsum(Wt)
+    del T, Wt, Dv, P, Pxx, Pxy, Pyx, Pyy
     # energy-derivative terms -2 Re sum_m v^i_nm v^l_mn eps_jl (d_j e_n - d_j e_m)/(e_n - e_m)^3
     # = 2 sum_m g^3 [(v^x_nn - v^x_mm) Re(v^i v^y*) - (v^y_nn - v^y_mm) Re(v^i v^x*)]_nm
     g3 = g2 * g
     dX = ex[:, :, None] - ex[:, None, :]
     dY = ey[:, :, None] - ey[:, None, :]
-    Rxy = _rdot(vx, vy)
     e3 = np.empty((nk, nb, 2))
-    e3[..., 0] = 2 * (g3 * (dX * Rxy - dY * _rdot(vx, vx))).sum(axis=2)
-    e3[..., 1] = 2 * (g3 * (dX * _rdot(vy, vy) - dY * Rxy)).sum(axis=2)
-    del dX, dY, Rxy
+    e3[..., 0] = 2 * (g3 * (dX * Rxy - dY * Rxx)).sum(axis=2)
+    e3[..., 1] = 2 * (g3 * (dX * Ryy - dY * Rxy)).sum(axis=2)
+    del dX, dY, Rxx, Rxy, Ryy
+    # k points with degenerate groups: block (matrix) form of the vD terms
+    ks = np.nonzero(size.max(axis=1) > 1)[0]
     if ks.size:
-        # block form: t3a = sum_m (vD^j P^i)_nm v^l_mn, t3b = sum_m P^i_nm (vD^j v^l)_mn,
-        # P^i = v^i/(e_n - e_m)^3, contracted with eps_jl
-        vxs, vys = vx[ks], vy[ks]
+        vxs, vys, gs = vx[ks], vy[ks], g[ks]
+        vDx, vDy = vxs * same[ks], vys * same[ks]
+        Dxs, Dys = vxs * gs, vys * gs
+        Mc = (np.matmul(vxs, Dys) - np.matmul(vys, Dxs)
+              - np.matmul(Dxs, vDy) + np.matmul(Dys, vDx))
+        McT = Mc.swapaxes(1, 2)
         m3 = -g3[ks]
         K = np.matmul(vDx, vys) - np.matmul(vDy, vxs)
         for i, vi in enumerate((vxs, vys)):
+            inter[ks, :, i] = charge * np.einsum("knm,knm->kn", g2[ks],
+                                                 vi.real * McT.real - vi.imag * McT.imag)
+            # t3a = sum_m (vD^j P^i)_nm v^l_mn, t3b = sum_m P^i_nm (vD^j v^l)_mn,
+            # P^i = v^i/(e_n - e_m)^3, contracted with eps_jl
             Pi = vi * m3
-            t3a = (np.matmul(vDx, Pi) * vys.swapaxes(1, 2)
-                   - np.matmul(vDy, Pi) * vxs.swapaxes(1, 2))
-            t3a -= Pi * K.swapaxes(1, 2)
-            e3[ks, :, i] = -2 * t3a.real.sum(axis=2)
+            t3 = (np.matmul(vDx, Pi) * vys.swapaxes(1, 2)
+                  - np.matmul(vDy, Pi) * vxs.swapaxes(1, 2))
+            t3 -= Pi * K.swapaxes(1, 2)
+            e3[ks, :, i] = -2 * t3.real.sum(axis=2)
     metric += e3
-    # interband term 2 Re sum_m A^i_nm M_mn/(e_n - e_m) = e sum_m g^2 Re(v^i_nm Mc_mn)
-    McT = Mc.swapaxes(1, 2)
-    inter = np.empty((nk, nb, 2))
-    for i, vi in enumerate((vx, vy)):
-        inter[..., i] = charge * np.einsum("knm,knm->kn", g2,
-                                           vi.real * McT.real - vi.imag * McT.imag)
     return inter, 0.5 * charge * metric
 
 

@@ -96,21 +96,35 @@ def band_geometry(E, v, S, degen_thresh=DEGEN_THRESH):
                           E, degen_thresh)
 
 
-def _band_geometry(vl, Sl, E, degen_thresh=DEGEN_THRESH):
-    """:func:`band_geometry` from component lists v^i, s^a of (nk, nb, nb) matrices."""
+def _band_geometry(vl, Sl, E, degen_thresh=DEGEN_THRESH, kblock=64):
+    """:func:`band_geometry` from component lists v^i, s^a of (nk, nb, nb) matrices.
+
+    Y[k, n, (w, i), a] = sum_m w_nm v^i_nm s^a_mn for the two weights w = 1/(e_n - e_m)^2
+    and 1/(e_n - e_m) is one batched (6 x nb) @ (nb x 3) product per (k, n), with
+    s^a_mn = conj(s^a_nm) (Hermitian S); blocks of ``kblock`` k points.
+    """
     E = np.asarray(E, dtype=float)
+    nk, nb = E.shape
     start, _ = _bands.degenerate_groups(E, degen_thresh)
-    same = _bands.group_mask(start)
-    dE = E[:, :, None] - E[:, None, :]                      # e_n - e_m
-    inv = np.where(same, 0.0, 1.0 / np.where(same, 1.0, dE))
-    # St[k, n, m, a] = s^a_mn; Y[k, n, i, a] = sum_m v^i_nm s^a_mn w_nm as a batched
-    # (3 x nb) @ (nb x 3) product
-    St = np.stack([np.swapaxes(Sa, 1, 2) for Sa in Sl], axis=-1)
-    vt = np.stack(vl, axis=2)                               # (nk, nb, 3, nb)
-    Y2 = np.matmul(vt * (inv ** 2)[:, :, None, :], St)
-    Y1 = np.matmul(vt * inv[:, :, None, :], St)
-    Omega = -2.0 * np.swapaxes(Y2.imag, 2, 3)
-    mom = np.swapaxes(Y1.imag, 2, 3)
+    Omega = np.empty((nk, nb, 3, 3))
+    mom = np.empty((nk, nb, 3, 3))
+    for k0 in range(0, nk, kblock):
+        ks = slice(k0, k0 + kblock)
+        Eb = E[ks]
+        same = _bands.group_mask(start[ks])
+        dE = Eb[:, :, None] - Eb[:, None, :]                # e_n - e_m
+        inv = np.where(same, 0.0, 1.0 / np.where(same, 1.0, dE))
+        inv2 = inv * inv
+        n = Eb.shape[0]
+        V = np.empty((n, nb, 6, nb), dtype=complex)
+        St = np.empty((n, nb, nb, 3), dtype=complex)
+        for i in range(3):
+            np.multiply(vl[i][ks], inv2, out=V[:, :, i, :])
+            np.multiply(vl[i][ks], inv, out=V[:, :, 3 + i, :])
+            np.conjugate(Sl[i][ks], out=St[..., i])
+        Y = np.matmul(V, St).imag                           # (n, nb, 6, 3)
+        Omega[ks] = -2.0 * np.swapaxes(Y[:, :, :3], 2, 3)
+        mom[ks] = np.swapaxes(Y[:, :, 3:], 2, 3)
     return Omega, mom
 
 
@@ -467,17 +481,9 @@ _FAMILIES = weakref.WeakValueDictionary()
 
 
 def onsite_band_matrices(U, op):
-    """U^dagger O U of an on-site operator (ncomp, nw, nw): (nk, ncomp, nb, nb).
-
-    O U is formed block by block (site/shell blocks, :class:`_bands.OnsiteBlocks`),
-    the product with U^dagger by batched matmul.
-    """
+    """U^dagger O U of a k-independent operator (ncomp, nw, nw): (nk, ncomp, nb, nb)."""
     op = np.asarray(op)
-    nk, nw, nb = U.shape
-    OU = np.zeros((nk, op.shape[0], nw, nb), dtype=complex)
-    for idx, sub in _bands.OnsiteBlocks(op).blocks:
-        OU[:, :, idx, :] = np.matmul(sub[None], U[:, None, idx, :])
-    return np.matmul(U.conj().swapaxes(1, 2)[:, None], OU)
+    return np.matmul(U.conj().swapaxes(1, 2)[:, None], np.matmul(op[None], U[:, None]))
 
 
 def _temperatures(T):
