@@ -207,7 +207,8 @@ def _dagger(X):
     return X.conj().swapaxes(-1, -2)
 
 
-def lambda_planar(E, vx, vy, wxx, wxy, wyy, charge=-1.0, degen_thresh=DEGEN_THRESH):
+def lambda_planar(E, vx, vy, wxx, wxy, wyy, charge=-1.0, degen_thresh=DEGEN_THRESH,
+                  kblock=64):
     r"""The two terms of Eq. (11) for i in the plane, from in-plane band matrices only.
 
     ``vx``, ``vy``, ``wxx``, ``wxy``, ``wyy`` (nk, nb, nb): v^x, v^y and the symmetric
@@ -225,8 +226,22 @@ def lambda_planar(E, vx, vy, wxx, wxy, wyy, charge=-1.0, degen_thresh=DEGEN_THRE
       with degenerate groups get the block (matrix) form.
 
     Sums of the form sum_m X_nm Y_mn use the Hermiticity of the band matrices
-    (Y_mn = conj(Y_nm)), so that all products are elementwise on (n, m).
+    (Y_mn = conj(Y_nm)), so that all products are elementwise on (n, m) (row or column
+    sums, no transposed copies).  The k points are processed in blocks of ``kblock``.
     """
+    E = np.asarray(E, dtype=float)
+    nk, nb = E.shape
+    inter = np.empty((nk, nb, 2))
+    metric = np.empty((nk, nb, 2))
+    for k0 in range(0, nk, kblock):
+        ks = slice(k0, k0 + kblock)
+        inter[ks], metric[ks] = _lambda_planar_block(
+            E[ks], vx[ks], vy[ks], wxx[ks], wxy[ks], wyy[ks], charge, degen_thresh)
+    return inter, metric
+
+
+def _lambda_planar_block(E, vx, vy, wxx, wxy, wyy, charge, degen_thresh):
+    """:func:`lambda_planar` on one block of k points."""
     E = np.asarray(E, dtype=float)
     nk, nb = E.shape
     start, size = _bands.degenerate_groups(E, degen_thresh)
