@@ -315,3 +315,22 @@ def test_command_line_model_and_seedname(tmp_path):
                  "--json", str(c)]) == 2
     assert main(["orbital-me", "--model", "pt-afm", "--T", "0", "--mu-min", "0", "--mu-max", "1",
                  "--mu-step", "0.5", "--json", str(c)]) == 2
+
+
+# ------------------------------------------------------ windowed Fermi sums
+@pytest.mark.parametrize("quantity,kT", [("chi", 0.0), ("chi", 0.03), ("alpha", 0.03),
+                                         ("dchi", 0.03), ("alpha", 0.001), ("chi", [0.0, 0.01])])
+def test_windowed_sums_match_dense_weights(quantity, kT):
+    """sum_over_states (Fermi window, slices) = occupation_weights @ Lambda over all states."""
+    rng = np.random.default_rng(8)
+    E = np.sort(rng.uniform(-3.0, 3.0, (400, 6)), axis=1)
+    E[0, :2] = [0.0, 0.5]                                 # states exactly at a mu
+    lam = rng.normal(size=(400, 6, 3))
+    mu = np.linspace(-1.0, 1.0, 9)
+    got = om.sum_over_states(quantity, E, lam, mu, kT)
+    W = om.occupation_weights(quantity, E, mu, kT)
+    nmu, nT = W.shape[:2]
+    ref = (W.reshape(nmu * nT, -1) @ lam.reshape(E.size, -1)).reshape(nmu, nT, -1)
+    if quantity != "alpha":
+        ref = -ref
+    assert np.allclose(got, ref, rtol=0, atol=1e-12 * np.abs(ref).max())

@@ -356,3 +356,37 @@ def test_paper_units_closed_form_T0():
         unit_factors(tb, "si")
     with pytest.raises(ValueError):
         unit_factors(rashba_fm(b=0.0), "paper")
+
+
+# ------------------------------------------------------ windowed family sums
+@pytest.mark.parametrize("kT", [0.0, 0.002, 0.05])
+def test_family_sums_match_dense_weights(kT):
+    """One windowed pass for several quantities = thermal_weights @ Omega, m (all states)."""
+    from w90resp.responses.spin_mqm import QUANTITIES, combine, family_sums
+    rng = np.random.default_rng(5)
+    E = np.sort(rng.uniform(-4.0, 3.0, 3000))
+    E[:5] = [-0.5, -0.5, 0.0, 0.25, 1.0]                  # states exactly at some mu
+    Om, m = rng.normal(size=(2, E.size, 3, 3))
+    mu = np.linspace(-0.5, 1.0, 7)
+    qs = [q for q in QUANTITIES if kT > 0 or q != "dalpha_dmu"]
+    got = family_sums(E, Om, m, mu, kT, qs, max_entries=500)
+    W = thermal_weights(E, mu, kT, ("f", "I", "xf", "g") + (("mfp",) if kT > 0 else ()))
+    for q in qs:
+        ref = combine(W, Om, m, q)
+        assert np.allclose(got[q], ref, rtol=0, atol=1e-11 * np.abs(ref).max()), q
+
+
+def test_spin_family_shares_one_evaluation():
+    """Calculators of one family give the same tensors as single-quantity runs."""
+    from w90resp import runner
+    from w90resp.responses.spin_mqm import SpinMQM
+    tb = rashba_insulator()
+    S = tb.operators()["S"]
+    mu = np.array([-0.6, 0.1, 0.8])
+    family = {q: SpinMQM(q, S, mu, 0.05, cell_measure=tb.cell_measure)
+              for q in ("alpha", "M", "Tbeta_kubo", "Tbeta", "dalpha_dmu")}
+    together = runner.run(tb, family, 12, symmetry=False)
+    for q in family:
+        alone = runner.run(tb, {q: SpinMQM(q, 2 * S, mu, 0.05, cell_measure=tb.cell_measure)},
+                           12, symmetry=False)[q]
+        assert np.allclose(2 * together[q], alone, rtol=1e-12, atol=1e-14)
