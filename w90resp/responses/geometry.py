@@ -10,6 +10,9 @@ Everything acts on band-basis arrays of one k chunk:
 with the orbital positions in the Bloch phase (Wannier90 "convention I", the physical
 velocity).  No finite differences: k-derivatives come from sum-over-states formulas
 (tests compare them with finite differences of :meth:`TightBinding.hamiltonian`).
+On a WannierBerri chunk, :func:`band_derivatives` provides single components of v and w
+(only those a formula needs); :func:`lambda_planar` evaluates Eq. (11) of a 2D system
+from v^x, v^y, w^xx, w^xy, w^yy alone.
 
 Definitions (Xiao et al., PRB 103, 045401 (2021), text below Eq. 11; units hbar = 1):
 

@@ -47,7 +47,10 @@ symmetry-enforced degeneracies; near-degenerate bands that are not grouped keep 
 
 Vectorization.  Per chunk of k points, Omega and m are computed with array operations
 (no loop over k); the mu and T dependence enters only through weight matrices
-W[mu, (k, n)], so every response is one matrix product W @ Omega (or W @ m).
+W[mu, (k, n)], so every response is one matrix product W @ Omega (or W @ m).  Only the
+states within 40 kT of the mu range get weight matrices (:func:`family_sums`): below
+it f = 1, I = mu - e and x f = e - mu, so those states enter as three sums; the weights
+are shared by all quantities of one (spin, mu, T), which are evaluated together.
 """
 import hashlib
 import warnings
@@ -402,8 +405,9 @@ class SpinMQM(Calculator):
     degen_thresh : degenerate-group threshold (module docstring)
 
     Returns an ``EnergyResult`` (nmu, 3, 3) indexed [mu][a][i], inversion odd and
-    time-reversal odd.  Calculators of one run share the band geometry of each k chunk
-    and the weight matrices of equal (mu, kT).
+    time-reversal odd.  Calculators of one run share the band geometry of each k chunk;
+    those with equal (spin, mu, kT, degen_thresh) form a family whose sums are evaluated
+    in one pass over the Fermi window, when the first of them is called.
     """
 
     def __init__(self, quantity, spin, Efermi, kT, charge=1.0, cell_measure=None,
