@@ -440,9 +440,16 @@ def band_derivatives(data_K, comps):
         except AttributeError:                          # no R-space data
             c[key] = np.ascontiguousarray(data_K.Xbar("Ham", len(ab))[(Ellipsis,) + ab])
             continue
-        U = data_K.UU_K
-        c[key] = np.matmul(U.conj().swapaxes(1, 2), np.matmul(X, U))
+        c[key] = np.matmul(eigenvectors_dagger(data_K), np.matmul(X, data_K.UU_K))
     return [c[("ham_der_band", ab)] for ab in comps]
+
+
+def eigenvectors_dagger(data_K):
+    """U^dagger (nk, nb, nw) of the chunk as a contiguous array, cached."""
+    c = _bands.cache(data_K)
+    if "U_dagger" not in c:
+        c["U_dagger"] = np.ascontiguousarray(data_K.UU_K.conj().swapaxes(1, 2))
+    return c["U_dagger"]
 
 
 # ------------------------------------------------- direct (numpy) evaluation

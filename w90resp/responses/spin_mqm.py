@@ -442,7 +442,8 @@ class SpinMQM(Calculator):
         if key not in c:
             E = data_K.E_K
             vl = geometry.band_derivatives(data_K, [(0,), (1,), (2,)])
-            Sb = onsite_band_matrices(data_K.UU_K, self.spin)
+            Sb = onsite_band_matrices(data_K.UU_K, self.spin,
+                                      geometry.eigenvectors_dagger(data_K))
             Om, mom = _band_geometry(vl, [Sb[:, a] for a in range(3)], E, self.degen_thresh)
             Eg = group_energies(E, self.degen_thresh)
             n = E.size
@@ -484,10 +485,15 @@ class _Family:
 _FAMILIES = weakref.WeakValueDictionary()
 
 
-def onsite_band_matrices(U, op):
-    """U^dagger O U of a k-independent operator (ncomp, nw, nw): (nk, ncomp, nb, nb)."""
+def onsite_band_matrices(U, op, Ud=None):
+    """U^dagger O U of a k-independent operator (ncomp, nw, nw): (nk, ncomp, nb, nb).
+
+    ``Ud`` may pass U^dagger (nk, nb, nw).
+    """
     op = np.asarray(op)
-    return np.matmul(U.conj().swapaxes(1, 2)[:, None], np.matmul(op[None], U[:, None]))
+    if Ud is None:
+        Ud = U.conj().swapaxes(1, 2)
+    return np.matmul(Ud[:, None], np.matmul(op[None], U[:, None]))
 
 
 def _temperatures(T):
