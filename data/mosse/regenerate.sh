@@ -49,9 +49,14 @@ step_nscf()    { ${MPI} pw.x -nk "${NK}" -in nscf.in > nscf.out; }
 step_w90pp()   { wannier90.x -pp MoSSe; }
 step_pw2wan()  { ${MPI} pw2wannier90.x -in pw2wan.in > pw2wan.out; }
 step_w90()     { wannier90.x MoSSe; }
-# band energies at Gamma, M, K, K' and two off-grid points (overwrites the nscf wavefunctions,
-# so it runs after pw2wannier90), then projections onto atomic states for the label check
-step_bands()   { ${MPI} pw.x -nk "${NK}" -in bands_hsp.in > bands_hsp.out; }
+# band energies at Gamma, M, K, K' and two off-grid points, in a separate outdir (tmp_hsp) holding
+# a copy of the scf charge density, then projections onto atomic states for the label check
+step_bands() {
+    mkdir -p tmp_hsp/MoSSe.save
+    cp tmp/MoSSe.save/charge-density.dat tmp/MoSSe.save/data-file-schema.xml tmp/MoSSe.save/*.UPF \
+        tmp_hsp/MoSSe.save/
+    ${MPI} pw.x -nk "${NK}" -in bands_hsp.in > bands_hsp.out
+}
 step_projwfc() { ${MPI} projwfc.x -nk "${NK}" -in projwfc.in > projwfc.out; }
 step_extract() { python3 extract_dft.py; }
 step_validate() { python3 validate.py | tee validate.out; }
