@@ -99,12 +99,13 @@ def band_geometry(E, v, S, degen_thresh=DEGEN_THRESH):
                           E, degen_thresh)
 
 
-def _band_geometry(vl, Sl, E, degen_thresh=DEGEN_THRESH, kblock=64):
+def _band_geometry(vl, Sl, E, degen_thresh=DEGEN_THRESH, kblock=32):
     """:func:`band_geometry` from component lists v^i, s^a of (nk, nb, nb) matrices.
 
-    Y[k, n, (w, i), a] = sum_m w_nm v^i_nm s^a_mn for the two weights w = 1/(e_n - e_m)^2
-    and 1/(e_n - e_m) is one batched (6 x nb) @ (nb x 3) product per (k, n), with
-    s^a_mn = conj(s^a_nm) (Hermitian S); blocks of ``kblock`` k points.
+    Im Y[k, n, (w, i), a] = Im sum_m w_nm v^i_nm s^a_mn for the two weights
+    w = 1/(e_n - e_m)^2 and 1/(e_n - e_m) is one batched real (6 x 2nb) @ (2nb x 3)
+    product per (k, n), with s^a_mn = conj(s^a_nm) (Hermitian S); blocks of ``kblock``
+    k points.
     """
     E = np.asarray(E, dtype=float)
     nk, nb = E.shape
@@ -119,13 +120,17 @@ def _band_geometry(vl, Sl, E, degen_thresh=DEGEN_THRESH, kblock=64):
         inv = np.where(same, 0.0, 1.0 / np.where(same, 1.0, dE))
         inv2 = inv * inv
         n = Eb.shape[0]
-        V = np.empty((n, nb, 6, nb), dtype=complex)
-        St = np.empty((n, nb, nb, 3), dtype=complex)
+        # Im sum_m w v^i_nm conj(s^a_nm) = sum_m [w Im v, w Re v] . [Re s, -Im s] (real)
+        V = np.empty((n, nb, 6, 2 * nb))
+        St = np.empty((n, nb, 2 * nb, 3))
         for i in range(3):
-            np.multiply(vl[i][ks], inv2, out=V[:, :, i, :])
-            np.multiply(vl[i][ks], inv, out=V[:, :, 3 + i, :])
-            np.conjugate(Sl[i][ks], out=St[..., i])
-        Y = np.matmul(V, St).imag                           # (n, nb, 6, 3)
+            vi = vl[i][ks]
+            for j, w in ((i, inv2), (3 + i, inv)):
+                np.multiply(vi.imag, w, out=V[:, :, j, :nb])
+                np.multiply(vi.real, w, out=V[:, :, j, nb:])
+            St[:, :, :nb, i] = Sl[i][ks].real
+            np.negative(Sl[i][ks].imag, out=St[:, :, nb:, i])
+        Y = np.matmul(V, St)                                # (n, nb, 6, 3)
         Omega[ks] = -2.0 * np.swapaxes(Y[:, :, :3], 2, 3)
         mom[ks] = np.swapaxes(Y[:, :, 3:], 2, 3)
     return Omega, mom
