@@ -201,8 +201,8 @@ def velocity_diagonal(data_K):
     c = cache(data_K)
     if "vdiag" not in c:
         U = data_K.UU_K
-        dH = velocity_wannier(data_K)
-        dHU = np.einsum("kijc,kjn->kcin", dH, U, optimize=True)
+        dH = np.moveaxis(velocity_wannier(data_K), 3, 1)            # (nk, 3, nw, nw)
+        dHU = np.matmul(dH, U[:, None])                             # batched BLAS
         c["vdiag"] = np.einsum("kin,kcin->knc", U.conj(), dHU, optimize=True).real
     return c["vdiag"]
 
