@@ -162,7 +162,6 @@ def _degenerate_weights(M, v, Q, start, size, kd, nd, part, directions, rel_gap=
         vQ_all = vQ_all * pv[..., None, None]
         J_D = 0.5 * (vQ_all + np.conj(np.swapaxes(vQ_all, 1, 2)))
         tr_current = np.einsum("sma,smbc->sabc", Mrow, J_D[np.arange(len(kd)), :, j], optimize=True).real
-    acc = np.zeros((len(kd), 3, 3, 5))
     scale = 1.0 + np.abs(vb).max()
     pad = np.where(valid, 0.0, 1e6 * scale * (1 + np.arange(G)))
     # one eigen-decomposition per group (its first band), shared by all its bands
@@ -184,24 +183,20 @@ def _degenerate_weights(M, v, Q, start, size, kd, nd, part, directions, rel_gap=
             ok = gaps.min(axis=-1, initial=np.inf) > rel_gap * scale
         limit_cache["states"] = (W, ok)
     W_all, ok_all = limit_cache["states"]
-    for d in range(len(directions)):
-        c = W_all[d][group_of, :, j]                        # (nsel, G) limit state of n
-        ok = ok_all[d][group_of]
+    # all directions at once: c[d, s, :] is the limit state of band s along direction d
+    c = np.take_along_axis(W_all[:, group_of], j[None, :, None, None], axis=3)[..., 0]   # (ndir, nsel, G)
+    ok = ok_all[:, group_of][..., None, None, None]         # (ndir, nsel, 1, 1, 1)
 
-        def diag(X):
-            return np.einsum("sj,sjlx,sl->sx", c.conj(), X, c, optimize=True).real
+    def diag(X):
+        return np.einsum("dsj,sjlx,dsl->dsx", c.conj(), X, c, optimize=True).real
 
-        Ml, vl, Ql = diag(Mb), diag(vb), diag(Qb)
-        total = np.where(ok[:, None, None, None],
-                         np.einsum("sa,sb,sc->sabc", Ml, vl, Ql, optimize=True), tr_total)
-        if part == "total":
-            acc += total
-            continue
-        Jl = np.einsum("sj,sjlbc,sl->sbc", c.conj(), J_D, c, optimize=True).real
-        current = np.where(ok[:, None, None, None],
-                           np.einsum("sa,sbc->sabc", Ml, Jl, optimize=True), tr_current)
-        acc += current if part == "current" else total - current
-    return acc / len(directions)
+    Ml, vl, Ql = diag(Mb), diag(vb), diag(Qb)
+    total = np.where(ok, np.einsum("dsa,dsb,dsc->dsabc", Ml, vl, Ql, optimize=True), tr_total[None])
+    if part == "total":
+        return total.mean(axis=0)
+    Jl = np.einsum("dsj,sjlbc,dsl->dsbc", c.conj(), J_D, c, optimize=True).real
+    current = np.where(ok, np.einsum("dsa,dsbc->dsabc", Ml, Jl, optimize=True), tr_current[None])
+    return (current if part == "current" else total - current).mean(axis=0)
 
 
 class FCIM(Calculator):
