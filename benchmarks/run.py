@@ -115,13 +115,42 @@ def timed(fn, *a, repeat=3, **k):
     return r, best
 
 
+def scaling():
+    """FCIM (L and S, 200 mu) time and peak memory vs N_k (fixed FFT chunk 64x64) and vs
+    num_wann (MoS2 n x n supercells at a fixed grid); prints one line per run."""
+    from w90resp import runner
+    from w90resp.responses.fcim import fcim_calculators
+    from w90resp.models.mos2 import mos2
+    base = mos2()
+    mu = np.linspace(-1.5, 2.5, NMU)
+    print("time vs N_k (MoS2, 22 WFs, FFT chunk 64x64):")
+    for nk in (64, 128, 256, 512):
+        calcs = fcim_calculators(base, mu, 0.05, 0.05, ("L", "S"))
+        tracemalloc.start()
+        _, t = timed(quiet_run, runner.run, base, calcs, nk, symmetry=False, max_fft=64, repeat=1)
+        peak = tracemalloc.get_traced_memory()[1] / 2 ** 20
+        tracemalloc.stop()
+        print(f"  N_k = {nk * nk:7d}: {t:8.2f} s, {1e6 * t / nk ** 2:6.1f} us per k-point, peak {peak:.0f} MiB")
+    print("time vs num_wann (MoS2 n x n supercells, 24x24 grid):")
+    for n in (1, 2, 3):
+        tb = supercell(base, n) if n > 1 else base
+        calcs = fcim_calculators(tb, mu, 0.05, 0.05, ("L", "S"))
+        _, t = timed(quiet_run, runner.run, tb, calcs, 24, symmetry=False, max_fft=24, repeat=1)
+        _, ta = timed(limit, tb, 24, repeat=1)
+        print(f"  num_wann = {tb.num_wann:4d}: FCIM {t:8.2f} s, limit {ta:7.2f} s, ratio {t / ta:5.2f}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small grid (about a minute on 2 cores)")
     ap.add_argument("--system", default="mos2", choices=["mos2", "mosse", "supercell"])
     ap.add_argument("--nk", type=int, default=None)
     ap.add_argument("--fft", type=int, default=None, help="FFT sub-grid per K-point (default nk, max 100)")
+    ap.add_argument("--scaling", action="store_true",
+                    help="instead: FCIM time vs number of k-points and vs num_wann (supercells)")
     args = ap.parse_args(argv)
+    if args.scaling:
+        return scaling()
     nk = args.nk or (48 if args.quick else 240)
     fft = args.fft or min(nk, 120)
     if nk % fft:
