@@ -306,10 +306,7 @@ def main():
     states, pdata = read_projwfc(path("projwfc_K.txt"))
     mo_atom = [ia for ia, (el, _) in enumerate(atoms) if el == "Mo"][0] + 1
     mo_d_states = {s: st for s, st in states.items() if st["atom"] == mo_atom and st["l"] == 2}
-    order = {}
-    for st in mo_d_states.values():
-        order[(st["j"], st["mj"])] = 0
-    keys = sorted(order, key=lambda t: (t[0], t[1]))
+    keys = sorted({(st["j"], st["mj"]) for st in mo_d_states.values()})
     print("\nMo d weights in the |j, m_j> basis at K: Wannier eigenvector (W) vs projwfc.x (P)")
     print("  (W: real-orbital coefficients rotated with Condon-Shortley harmonics and Clebsch-Gordan")
     print("   coefficients; P: Lowdin projections of the DFT state, only components >= 0.001 listed)")
