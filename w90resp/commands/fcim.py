@@ -4,6 +4,7 @@ import time
 import numpy as np
 
 from ..errors import UserError
+from ._common import mu_grid, read_seedname
 
 NAME = "fcim"
 HELP = "flexocurrent-induced magnetization f^lambda_{alpha beta}/g_lambda (FCIM paper Eqs. 32-34)"
@@ -71,8 +72,7 @@ def load_system(args, symmetrize=None, quiet=False):
     if args.model:
         from ..models import get_model
         return get_model(args.model), None
-    from ..io.wannier90 import load_wannier90
-    tb = load_wannier90(args.seedname)
+    tb = read_seedname(args.seedname)
     if symmetrize is False or not tb.atoms:
         return tb, None
     from ..symmetry.hamiltonian import symmetrize_hamiltonian
@@ -86,15 +86,6 @@ def load_system(args, symmetrize=None, quiet=False):
               f"{report['removed_max']:.2e} {tb.energy_unit} (rms {report['removed_rms']:.2e}), "
               f"max |H| {report['max_H']:.2f}")
     return tb_sym, report
-
-
-def mu_grid(args):
-    if args.mu_step <= 0:
-        raise UserError("--mu-step must be positive")
-    if args.mu_max < args.mu_min:
-        raise UserError("--mu-max must not be below --mu-min")
-    n = int(np.floor((args.mu_max - args.mu_min) / args.mu_step + 1e-9)) + 1
-    return args.mu_min + args.mu_step * np.arange(n)
 
 
 def run(args):

@@ -4,6 +4,7 @@ import time
 import numpy as np
 
 from ..errors import UserError
+from ._common import apply_magmoms, mu_grid, read_seedname
 
 NAME = "orbital-me"
 HELP = "intrinsic orbital magnetoelectric chi and magnetothermal alpha of a 2D system"
@@ -42,51 +43,11 @@ def add_arguments(parser):
     parser.add_argument("--plot", metavar="FILE", help="PNG of chi and alpha versus mu")
 
 
-def _mu_grid(args):
-    if args.mu_step <= 0:
-        raise UserError("--mu-step must be positive")
-    if args.mu_max < args.mu_min:
-        raise UserError("--mu-max must not be below --mu-min")
-    n = int(np.floor((args.mu_max - args.mu_min) / args.mu_step + 1e-9)) + 1
-    if n > 20000:
-        raise UserError(f"{n} chemical potentials: increase --mu-step")
-    return args.mu_min + args.mu_step * np.arange(n)
-
-
 def load_system(args):
     if args.model:
-        if args.model == "pt-afm":
-            from ..models.pt_afm import pt_afm
-            return pt_afm()
-        if args.model == "honeycomb":
-            from ..models.honeycomb_phonon import honeycomb
-            return honeycomb()
         from ..models import get_model
         return get_model(args.model)
-    try:
-        from ..io.wannier90 import load_wannier90
-    except ImportError as err:
-        raise UserError(f"--seedname needs the Wannier90 reader (w90resp.io.wannier90), which "
-                        f"is not available: {err}") from None
-    try:
-        return load_wannier90(args.seedname)
-    except UserError:
-        raise
-    except (OSError, ValueError) as err:
-        raise UserError(f"cannot read Wannier90 data '{args.seedname}': {err}") from None
-
-
-def _apply_magmoms(tb, values):
-    m = np.asarray(values, dtype=float)
-    na = len(tb.atoms)
-    if na == 0:
-        raise UserError("--magmoms: the system has no atoms")
-    if m.size == na:
-        tb.magnetic_moments = [[0.0, 0.0, float(x)] for x in m]
-    elif m.size == 3 * na:
-        tb.magnetic_moments = m.reshape(na, 3).tolist()
-    else:
-        raise UserError(f"--magmoms: {m.size} numbers for {na} atoms (need {na} or {3 * na})")
+    return read_seedname(args.seedname)
 
 
 def plot(path, mu, chi, alpha, units, title):
@@ -116,13 +77,13 @@ def run(args):
         raise UserError("--T must be positive (k_B T in energy units)")
     if args.nk < 1:
         raise UserError("--nk must be positive")
-    mu = _mu_grid(args)
+    mu = mu_grid(args)
     tb = load_system(args)
     if tb.dimension != 2:
         raise UserError(f"system '{tb.name}' is not 2D: chi^int and alpha^int are defined per "
                         "unit area for 2D systems (periodic along a1, a2)")
     if args.magmoms:
-        _apply_magmoms(tb, args.magmoms)
+        apply_magmoms(tb, args.magmoms)
     symmetry = not args.no_symmetry
     if symmetry and args.seedname and tb.magnetic_moments is None:
         print("note: no magnetic moments given for Wannier input; running without "

@@ -4,6 +4,7 @@ import time
 import numpy as np
 
 from ..errors import UserError
+from ._common import apply_magmoms, mu_grid, read_seedname
 
 NAME = "spin-mqm"
 HELP = "spin magnetic quadrupole moment, spin ME and gravito-ME susceptibilities"
@@ -82,41 +83,7 @@ def load_system(args):
                             f"{', '.join(LOCAL_MODELS)} only")
         from ..models import get_model
         return get_model(args.model)
-    try:
-        from ..io.wannier90 import load_wannier90
-    except ImportError as err:
-        raise UserError(f"--seedname needs the Wannier90 reader (w90resp.io.wannier90), which "
-                        f"is not available: {err}") from None
-    try:
-        return load_wannier90(args.seedname)
-    except UserError:
-        raise
-    except (OSError, ValueError) as err:
-        raise UserError(f"cannot read Wannier90 data '{args.seedname}': {err}") from None
-
-
-def _mu_grid(args):
-    if args.mu_step <= 0:
-        raise UserError("--mu-step must be positive")
-    if args.mu_max < args.mu_min:
-        raise UserError("--mu-max must not be below --mu-min")
-    n = int(np.floor((args.mu_max - args.mu_min) / args.mu_step + 1e-9)) + 1
-    if n > 20000:
-        raise UserError(f"{n} chemical potentials: increase --mu-step")
-    return args.mu_min + args.mu_step * np.arange(n)
-
-
-def _apply_magmoms(tb, values):
-    m = np.asarray(values, dtype=float)
-    na = len(tb.atoms)
-    if na == 0:
-        raise UserError("--magmoms: the system has no atoms")
-    if m.size == na:
-        tb.magnetic_moments = [[0.0, 0.0, float(x)] for x in m]
-    elif m.size == 3 * na:
-        tb.magnetic_moments = m.reshape(na, 3).tolist()
-    else:
-        raise UserError(f"--magmoms: {m.size} numbers for {na} atoms (need {na} or {3 * na})")
+    return read_seedname(args.seedname)
 
 
 def plot_figure(path, mu, T, main, tdep, units_label, title=""):
@@ -165,12 +132,12 @@ def run(args):
         raise UserError("--T must be >= 0")
     if args.nk < 1:
         raise UserError("--nk must be positive")
-    mu = _mu_grid(args)
+    mu = mu_grid(args)
     tb = load_system(args)
     if not tb.spinful:
         raise UserError(f"system '{tb.name}' is spinless: the spin MQM needs spinful orbitals")
     if args.magmoms:
-        _apply_magmoms(tb, args.magmoms)
+        apply_magmoms(tb, args.magmoms)
     symmetry = not args.no_symmetry
     if symmetry and args.seedname and tb.magnetic_moments is None:
         print("note: no magnetic moments given for Wannier input; running without "
