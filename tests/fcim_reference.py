@@ -88,3 +88,23 @@ def fcim_brute_force(tb, mu, kT, eta, nk, moment, part="total", thresh=1e-10, di
                         out += fermi_prime(e[D[jj]], mu, kT)[:, None, None, None] * t[None] / len(directions)
                 n = g + 1
     return out / (eta * nk * nk * tb.cell_measure)
+
+
+def random_gauge(U, E, rng, thresh=1e-10):
+    """Eigenvectors U (nk, nw, nb) with a random unitary applied inside every group of
+    bands closer than ``thresh``; returns (U', start, size, rotations)."""
+    from w90resp.responses import _bands
+    start, size = _bands.degenerate_groups(E, thresh)
+    U = U.copy()
+    rots = []
+    for ik in range(E.shape[0]):
+        n = 0
+        while n < E.shape[1]:
+            g = size[ik, n]
+            if g > 1:
+                A = rng.normal(size=(g, g)) + 1j * rng.normal(size=(g, g))
+                W, _ = np.linalg.qr(A)
+                U[ik, :, n:n + g] = U[ik, :, n:n + g] @ W
+                rots.append((ik, n, g, W))
+            n += g
+    return U, start, size, rots

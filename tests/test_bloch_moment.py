@@ -15,6 +15,7 @@ from w90resp.responses import _bands
 from w90resp.responses.bloch_moment import (MU_B_PER_EV_A2, bloch_moment, bloch_moment_matrix,
                                             fcim_bloch_response)
 from w90resp.responses.fcim import fcim_band_weights, fcim_response
+from tests.fcim_reference import random_gauge
 
 LAM = {l: i for i, l in enumerate(LAMBDAS)}
 X, Y, Z = 0, 1, 2
@@ -160,20 +161,7 @@ def test_vanishes_with_inversion_and_time_reversal():
 
 
 def _random_gauge(U, E, rng, thresh=1e-10):
-    start, size = _bands.degenerate_groups(E, thresh)
-    U = U.copy()
-    rots = []
-    for ik in range(E.shape[0]):
-        n = 0
-        while n < E.shape[1]:
-            g = size[ik, n]
-            if g > 1:
-                A = rng.normal(size=(g, g)) + 1j * rng.normal(size=(g, g))
-                W, _ = np.linalg.qr(A)
-                U[ik, :, n:n + g] = U[ik, :, n:n + g] @ W
-                rots.append((ik, n, g, W))
-            n += g
-    return U, start, size, rots
+    return random_gauge(U, E, rng, thresh)
 
 
 def test_gauge_covariance_in_degenerate_subspaces(model):

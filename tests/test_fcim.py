@@ -6,7 +6,7 @@ from w90resp.models.decorated_square import decorated_square
 from w90resp.responses.fcim import fcim_response, fcim_band_weights
 from w90resp.responses import _bands
 from w90resp.operators import LAMBDAS
-from tests.fcim_reference import fcim_brute_force
+from tests.fcim_reference import fcim_brute_force, random_gauge
 
 KT = ETA = 0.05
 MU = np.linspace(-2.2, 1.3, 8)
@@ -76,18 +76,7 @@ def test_symmetry_module_agrees(split):
 
 
 def _random_gauge(U, E, rng, thresh=1e-10):
-    start, size = _bands.degenerate_groups(E, thresh)
-    U = U.copy()
-    for ik in range(E.shape[0]):
-        n = 0
-        while n < E.shape[1]:
-            g = size[ik, n]
-            if g > 1:
-                A = rng.normal(size=(g, g)) + 1j * rng.normal(size=(g, g))
-                W, _ = np.linalg.qr(A)
-                U[ik, :, n:n + g] = U[ik, :, n:n + g] @ W
-            n += g
-    return U, start, size
+    return random_gauge(U, E, rng, thresh)[:3]
 
 
 @pytest.mark.parametrize("part", ["total", "current", "torque"])

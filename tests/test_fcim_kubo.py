@@ -12,6 +12,7 @@ from w90resp.operators import LAMBDAS
 from w90resp.responses import _bands
 from w90resp.responses.fcim import fcim_response
 from w90resp.responses.fcim_kubo import fcim_kubo_response, fermi_divided_difference, kubo_sum
+from tests.fcim_reference import random_gauge
 
 LAM = {l: i for i, l in enumerate(LAMBDAS)}
 X, Y, Z = 0, 1, 2
@@ -230,18 +231,7 @@ def test_c4v_selection_rules_without_symmetrization(model):
 
 
 def _random_gauge(U, E, rng, thresh=1e-10):
-    start, size = _bands.degenerate_groups(E, thresh)
-    U = U.copy()
-    for ik in range(E.shape[0]):
-        n = 0
-        while n < E.shape[1]:
-            g = size[ik, n]
-            if g > 1:
-                A = rng.normal(size=(g, g)) + 1j * rng.normal(size=(g, g))
-                W, _ = np.linalg.qr(A)
-                U[ik, :, n:n + g] = U[ik, :, n:n + g] @ W
-            n += g
-    return U, start, size
+    return random_gauge(U, E, rng, thresh)[:3]
 
 
 @pytest.mark.parametrize("same_group", ["trace", "fcim"])
