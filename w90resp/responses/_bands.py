@@ -133,96 +133,198 @@ def groups(data_K, thresh):
     return c[key]
 
 
-def fermi_surface_sum(E, weights, mu, kT, F=None):
-    """sum_{k,n} weights[k,n,...] (-df/dE)(E_kn - mu) for all mu, as one matrix product.
+class OnsiteDiagonals:
+    """Band diagonals Re (U^dagger O U)_nn of several k-independent operators at once.
 
-    ``E`` (nk, nb), ``weights`` (nk, nb, ...).  Returns (nmu, ...).  ``F`` may pass a
-    precomputed -df/dE matrix (nmu, nk*nb) (see :func:`fermi_derivative_matrix`).
-    """
-    if F is None:
-        F = minus_fermi_derivative(E.reshape(-1), mu, kT)  # (nmu, nk*nb)
-    W = weights.reshape(E.size, -1)
-    return (F @ W).reshape((len(mu),) + weights.shape[2:])
+    On-site operators (L, S, Q) only connect a few orbital pairs (i, j) (one site and
+    shell), so with the pair products P_ij = conj(U_in) U_jn on the union of their
+    patterns (i <= j), every diagonal is one real matrix product:
 
+        Re (U^dagger O U)_nn = sum_{i <= j} w_ij [Re O_ij Re P_ij - Im O_ij Im P_ij],
 
-class OnsiteBlocks:
-    """A k-independent on-site operator stored as its dense blocks (site/shell groups).
-
-    On-site operators (L, S, Q) only connect orbitals of one site and shell, so
-    U^dagger O U restricted to the diagonal costs sum_b size_b^2 x nb per component
-    instead of nw^2 x nb.  ``op`` is (ncomp, nw, nw).
+    w_ii = 1, w_ij = 2 (i < j), valid for Hermitian O.  ``ops`` maps names to (ncomp,
+    nw, nw) Hermitian matrices.  The work is tiled over states (``tile`` columns) so
+    that the pair products stay in cache.
     """
 
-    def __init__(self, op):
-        from scipy.sparse.csgraph import connected_components
-        op = np.asarray(op)
-        self.ncomp, self.nw = op.shape[0], op.shape[1]
-        pattern = (np.abs(op).sum(axis=0) > 0)
-        n, labels = connected_components(pattern, directed=False)
-        self.blocks = []
-        for b in range(n):
-            idx = np.nonzero(labels == b)[0]
-            sub = op[:, idx][:, :, idx]
-            if np.abs(sub).max(initial=0) > 0:
-                self.blocks.append((idx, sub))
+    def __init__(self, ops, tile=2048):
+        self.names = list(ops)
+        mats = [np.asarray(ops[n]) for n in self.names]
+        self.ncomp = [m.shape[0] for m in mats]
+        allop = np.concatenate(mats)
+        nw = allop.shape[1]
+        for m, n in zip(mats, self.names):
+            if not np.allclose(m, np.conj(np.swapaxes(m, 1, 2)), atol=1e-12):
+                raise ValueError(f"operator '{n}' is not Hermitian")
+        iu = np.triu_indices(nw)
+        sel = (np.abs(allop).sum(axis=0) > 0)[iu]
+        self.I, self.J = iu[0][sel], iu[1][sel]
+        C = allop[:, self.I, self.J]                          # (ncomp_total, npair)
+        w = np.where(self.I == self.J, 1.0, 2.0)
+        self.C = np.concatenate([C.real * w, -C.imag * w], axis=1)   # (ncomp_total, 2 npair)
+        self.tile = int(tile)
 
     def diag(self, U):
-        """Re (U^dagger O U)_nn for every component: (nk, nb, ncomp)."""
-        nk, _, nb = U.shape
-        out = np.zeros((self.ncomp, nk * nb))
-        for idx, sub in self.blocks:
-            b = len(idx)
-            UI = np.moveaxis(U[:, idx, :], 1, 0).reshape(b, nk * nb)    # (b, nk*nb)
-            OU = (sub.reshape(self.ncomp * b, b) @ UI).reshape(self.ncomp, b, nk * nb)  # one GEMM
-            out += np.einsum("in,cin->cn", UI.conj(), OU, optimize=True).real
-        return out.reshape(self.ncomp, nk, nb).transpose(1, 2, 0)
+        """dict name -> (nk, nb, ncomp) real band diagonals for eigenvectors U (nk, nw, nb)."""
+        nk, nw, nb = U.shape
+        ns = nk * nb
+        Ut = np.ascontiguousarray(np.moveaxis(U, 1, 0)).reshape(nw, ns)
+        out = np.empty((self.C.shape[0], ns))
+        for s in range(0, ns, self.tile):
+            sl = slice(s, min(s + self.tile, ns))
+            P = np.conj(Ut[self.I, sl]) * Ut[self.J, sl]      # (npair, tile)
+            out[:, sl] = self.C @ np.concatenate([P.real, P.imag])
+        res, c0 = {}, 0
+        for n, nc in zip(self.names, self.ncomp):
+            res[n] = out[c0:c0 + nc].reshape(nc, nk, nb).transpose(1, 2, 0)
+            c0 += nc
+        return res
 
 
-def onsite_blocks(data_K, name, op):
-    """Cached :class:`OnsiteBlocks` diagonal of ``op`` on the chunk: (nk, nb, ncomp)."""
+def onsite_diagonals(data_K, ops):
+    """Cached band diagonals (nk, nb, ncomp) of the on-site operators ``ops`` (name ->
+    matrices); names not yet cached on the chunk are computed together in one pass."""
     c = cache(data_K)
-    key = ("onsite_diag", name)
-    if key not in c:
-        c[key] = OnsiteBlocks(op).diag(data_K.UU_K)
-    return c[key]
+    missing = {n: o for n, o in ops.items() if ("onsite_diag", n) not in c}
+    if missing:
+        for n, d in OnsiteDiagonals(missing).diag(data_K.UU_K).items():
+            c[("onsite_diag", n)] = d
+    return {n: c[("onsite_diag", n)] for n in ops}
+
+
+def _r_to_k(data_K, XX_R):
+    """WannierBerri R-space matrices (nR, nw, nw, ...) -> k on the chunk's FFT grid.
+
+    Same convention as WannierBerri's ``fft_R_to_k`` (backward FFT x N, R placed modulo
+    the grid), done with ``scipy.fft`` over all cores; falls back to WannierBerri's own
+    transform for k-lists that are not an FFT grid.
+    """
+    import scipy.fft
+    rvec = data_K.rvec
+    if data_K.fftlib not in ("fftw", "numpy"):
+        return rvec.fft_R_to_k(XX_R, hermitian=False)
+    nkfft = tuple(int(n) for n in data_K.NKFFT)
+    A = np.zeros(nkfft + XX_R.shape[1:], dtype=complex)
+    np.add.at(A, tuple(np.mod(rvec.iRvec, nkfft).T), XX_R)
+    axes = tuple(a for a in range(3) if nkfft[a] > 1)      # length-1 axes: nothing to do
+    if axes:
+        A = scipy.fft.ifftn(A, axes=axes, norm="forward", overwrite_x=True, workers=fft_threads())
+    return A.reshape((-1,) + XX_R.shape[1:])
+
+
+def fft_threads():
+    """Threads for our FFTs: OMP_NUM_THREADS when set (Ray sets it to 1 in its workers),
+    otherwise the cores this process may use."""
+    import os
+    env = os.environ.get("OMP_NUM_THREADS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def velocity_wannier(data_K):
-    """dH/dk in the Wannier gauge (nk, nw, nw, 3), with orbital positions in the phase."""
+    """Wannier-gauge dH/dk (nk, nw, nw, ncomp) along the Cartesian axes ``comps`` that
+    carry a band velocity, with orbital positions in the Bloch phase; returns (dH, comps).
+
+    An axis c orthogonal to every lattice vector R of the Hamiltonian (z of a 2D sheet)
+    gives dH/dk_c = i[H, r_c] with r_c the diagonal matrix of orbital heights, whose band
+    diagonal (and whole block within a degenerate group) is (e_n - e_m) r_nm = 0: it is
+    skipped.
+    """
     c = cache(data_K)
     if "dH" not in c:
-        dH = data_K.get_k_mat("Ham", der=1, hermitian=True)
-        c["dH"] = dH[data_K.select_K] if hasattr(data_K, "select_K") else dH
+        rvec = data_K.rvec
+        comps = tuple(a for a in range(3) if np.abs(rvec.cRvec[:, a]).max(initial=0) > 0)
+        XX = data_K.get_R_mat("Ham")                        # with the chunk's phase exp(i dK R)
+        dX = 1j * XX[..., None] * rvec.cRvec_shifted[:, :, :, list(comps)]
+        dH = _r_to_k(data_K, dX)
+        sel = getattr(data_K, "select_K", None)
+        if sel is not None and not np.all(sel):
+            dH = dH[sel]
+        c["dH"] = (dH, comps)
     return c["dH"]
 
 
 def velocity_diagonal(data_K):
-    """Band velocities Re (U^dagger dH/dk U)_nn (nk, nb, 3), without the full rotation."""
+    """Band velocities Re (U^dagger dH/dk U)_nn (nk, nb, 3), without the full rotation.
+
+    One batched product X = U^dagger dH (all components at once), then
+    v_nc = Re sum_j X_njc U_jn; skipped axes (:func:`velocity_wannier`) are zero.
+    """
     c = cache(data_K)
     if "vdiag" not in c:
         U = data_K.UU_K
-        dH = np.moveaxis(velocity_wannier(data_K), 3, 1)            # (nk, 3, nw, nw)
-        dHU = np.matmul(dH, U[:, None])                             # batched BLAS
-        c["vdiag"] = np.einsum("kin,kcin->knc", U.conj(), dHU, optimize=True).real
+        dH, comps = velocity_wannier(data_K)
+        nk, nw, nb = U.shape
+        UT = np.ascontiguousarray(np.swapaxes(U, 1, 2))       # (nk, nb, nw)
+        X = np.matmul(UT.conj(), dH.reshape(nk, nw, nw * len(comps)))
+        vd = np.zeros((nk, nb, 3))
+        vd[..., list(comps)] = np.einsum("knjc,knj->knc", X.reshape(nk, nb, nw, len(comps)), UT).real
+        c["vdiag"] = vd
     return c["vdiag"]
 
 
-def fermi_window(E, mu, kT, cutoff=40.0):
-    """Mask of energies within cutoff*kT of the chemical-potential range (-f' < e^-cutoff/kT)."""
-    mu = np.asarray(mu)
-    return (E > mu.min() - cutoff * kT) & (E < mu.max() + cutoff * kT)
+def velocity_at(data_K, kidx):
+    """Full band-basis velocity (len(kidx), nb, nb, 3) at the chunk's k-points ``kidx``
+    from the cached dH of :func:`velocity_wannier` (skipped axes zero)."""
+    dH, comps = velocity_wannier(data_K)
+    U = data_K.UU_K[kidx]
+    v = np.zeros((len(kidx), U.shape[2], U.shape[2], 3), dtype=complex)
+    v[..., list(comps)] = np.einsum("kim,kijc,kjn->kmnc", U.conj(), dH[kidx], U, optimize=True)
+    return v
 
 
-def fermi_derivative_matrix(data_K, mu, kT, cutoff=40.0):
-    """Cached (mask, F): bands within the Fermi window and -df/dE (nmu, nsel) for them.
+class FermiSurface:
+    """sum_{k,n} w_kn (-df/dE)(E_kn - mu) for many mu, using that -f' is banded.
 
-    Shared by all Fermi-surface calculators of the chunk with the same mu and kT.
+    States are sorted by energy once; the chemical potentials are cut into blocks of
+    ``block`` values, and each block only sees the contiguous run of states within
+    ``cutoff`` kT of it (further states carry weight < e^-cutoff relative to the peak).
+    The -f' blocks are computed once and reused for every weight array (e.g. the L and
+    S calculators of one chunk).
     """
+
+    def __init__(self, E, mu, kT, cutoff=40.0, block=32):
+        if kT <= 0:
+            raise ValueError("kT must be positive for a Fermi-surface response")
+        mu = np.asarray(mu, dtype=float).reshape(-1)
+        self.nmu = len(mu)
+        Ef = np.asarray(E, dtype=float).reshape(-1)
+        self.order = np.argsort(Ef, kind="stable")
+        Es = Ef[self.order]
+        self.blocks = []
+        for s in range(0, self.nmu, block):
+            m = mu[s:s + block]
+            lo = np.searchsorted(Es, m.min() - cutoff * kT, side="left")
+            hi = np.searchsorted(Es, m.max() + cutoff * kT, side="right")
+            if hi > lo:
+                self.blocks.append((slice(s, s + len(m)), lo, hi,
+                                    minus_fermi_derivative(Es[lo:hi], m, kT)))
+        lo = min((b[1] for b in self.blocks), default=0)
+        hi = max((b[2] for b in self.blocks), default=0)
+        #: flat indices of the states that any chemical potential sees, in energy order
+        self.states = self.order[lo:hi]
+        self.blocks = [(sl, a - lo, b - lo, F) for sl, a, b, F in self.blocks]
+
+    def sum_sorted(self, Ws):
+        """Ws (len(states), ncol): weights of ``self.states`` in that order -> (nmu, ncol)."""
+        out = np.zeros((self.nmu, Ws.shape[1]), dtype=Ws.dtype)
+        for sl, lo, hi, F in self.blocks:
+            out[sl] = F @ Ws[lo:hi]
+        return out
+
+    def sum(self, weights):
+        """weights (..., ncol) with E.size rows in E's order -> (nmu, ncol)."""
+        W = np.asarray(weights).reshape(len(self.order), -1)
+        return self.sum_sorted(W[self.states])
+
+
+def fermi_surface(data_K, mu, kT, cutoff=40.0):
+    """Cached :class:`FermiSurface` of the chunk's energies (shared by all calculators
+    with the same mu and kT)."""
     c = cache(data_K)
     mu = np.asarray(mu, dtype=float)
-    key = ("fermi", mu.tobytes(), float(kT), float(cutoff))
+    key = ("fermi_surface", mu.tobytes(), float(kT), float(cutoff))
     if key not in c:
-        E = data_K.E_K
-        mask = fermi_window(E, mu, kT, cutoff)
-        c[key] = (mask, minus_fermi_derivative(E[mask], mu, kT))
+        c[key] = FermiSurface(data_K.E_K, mu, kT, cutoff)
     return c[key]

@@ -149,27 +149,28 @@ def _degenerate_weights(M, v, Q, start, size, kd, nd, part, directions, rel_gap=
 
     Mb, vb, Qb = block(M), block(v), block(Q)
     j = nd - st                                             # position of n in its group
-    # trace branch, per band n: [M_D (v_D Q_D + Q_D v_D)/2]_nn and [M_D J_D]_nn
-    vQ_D = np.einsum("sjlb,slmc->sjmbc", vb, Qb, optimize=True)
-    sym_D = 0.5 * (vQ_D + np.conj(np.swapaxes(vQ_D, 1, 2)))
-    Mrow = Mb[np.arange(len(kd)), j]                        # (nsel, G, 3): M[n, m]
-    tr_total = np.einsum("sma,smbc->sabc", Mrow, sym_D[np.arange(len(kd)), :, j], optimize=True).real
+
+    def traces(idx, X_D):
+        """[M_D X_D]_nn for the bands ``idx``, X_D (nsel, G, G, 3, 5) Hermitian blocks."""
+        return np.einsum("sma,smbc->sabc", Mb[idx, j[idx]], X_D[np.arange(len(idx)), :, j[idx]],
+                         optimize=True).real
+
     if part != "total":
-        # (vQ) blocks with all intermediate states
+        # (vQ) blocks with all intermediate states: J_D = {v, Q}/2 restricted to D
         vrows = v[kk[:, :, 0], members]                     # (nsel, G, nb, 3)
         Qcols = np.swapaxes(Q[kk[:, :, 0], :, members], 1, 2)   # (nsel, nb, G, 5)
         vQ_all = np.einsum("sjlb,slmc->sjmbc", vrows, Qcols, optimize=True)
         vQ_all = vQ_all * pv[..., None, None]
         J_D = 0.5 * (vQ_all + np.conj(np.swapaxes(vQ_all, 1, 2)))
-        tr_current = np.einsum("sma,smbc->sabc", Mrow, J_D[np.arange(len(kd)), :, j], optimize=True).real
     scale = 1.0 + np.abs(vb).max()
     pad = np.where(valid, 0.0, 1e6 * scale * (1 + np.arange(G)))
-    # one eigen-decomposition per group (its first band), shared by all its bands
-    first = np.nonzero(j == 0)[0]
-    group_of = np.cumsum(j == 0) - 1
+    # one eigen-decomposition per group (its first band), shared by all its bands and by
+    # the calculators of one chunk (``limit_cache``: the same v and Q for all of them)
     if limit_cache is None:
         limit_cache = {}
     if "states" not in limit_cache:
+        first = np.nonzero(j == 0)[0]
+        group_of = np.cumsum(j == 0) - 1
         vg = vb[first]
         pad_g = pad[first][:, :, None] * np.eye(G)
         valid_g = valid[first]
@@ -181,22 +182,40 @@ def _degenerate_weights(M, v, Q, start, size, kd, nd, part, directions, rel_gap=
             evals, W = np.linalg.eigh(A)                    # all directions at once
             gaps = np.where(valid_g[None, :, 1:], np.diff(evals, axis=-1), np.inf)
             ok = gaps.min(axis=-1, initial=np.inf) > rel_gap * scale
-        limit_cache["states"] = (W, ok)
-    W_all, ok_all = limit_cache["states"]
-    # all directions at once: c[d, s, :] is the limit state of band s along direction d
-    c = np.take_along_axis(W_all[:, group_of], j[None, :, None, None], axis=3)[..., 0]   # (ndir, nsel, G)
-    ok = ok_all[:, group_of][..., None, None, None]         # (ndir, nsel, 1, 1, 1)
+        # c[d, s, :]: the limit state of band s along direction d
+        c = np.take_along_axis(W[:, group_of], j[None, :, None, None], axis=3)[..., 0]
+        limit_cache["states"] = (c, ok[:, group_of].astype(float))
+    c, okf = limit_cache["states"]                          # (ndir, nsel, G), (ndir, nsel)
+    ndir = okf.shape[0]
+    # where the limit is undetermined (v_D . e degenerate) the trace over D replaces the
+    # printed formula for that direction: weight frac of band s
+    frac = 1.0 - okf.mean(axis=0)
+    need = np.nonzero(frac > 0)[0]
+
+    # pair products P[s, d, (j, l)] = conj(c_dsj) c_dsl: diagonals in the limit basis are
+    # one batched product over s, Re sum_jl P_sd(jl) X_s(jl)x
+    P = np.einsum("dsj,dsl->sdjl", c.conj(), c).reshape(c.shape[1], c.shape[0], G * G)
 
     def diag(X):
-        return np.einsum("dsj,sjlx,dsl->dsx", c.conj(), X, c, optimize=True).real
+        out = np.matmul(P, X.reshape(X.shape[0], G * G, -1)).real     # (nsel, ndir, ncomp)
+        return np.ascontiguousarray(np.swapaxes(out, 0, 1))
 
-    Ml, vl, Ql = diag(Mb), diag(vb), diag(Qb)
-    total = np.where(ok, np.einsum("dsa,dsb,dsc->dsabc", Ml, vl, Ql, optimize=True), tr_total[None])
+    if "vQ" not in limit_cache:
+        limit_cache["vQ"] = (diag(vb), diag(Qb))
+    vl, Ql = limit_cache["vQ"]
+    Ml = diag(Mb)
+    total = np.einsum("ds,dsa,dsb,dsc->sabc", okf, Ml, vl, Ql, optimize=True) / ndir
+    if len(need):
+        vQ_D = np.einsum("sjlb,slmc->sjmbc", vb[need], Qb[need], optimize=True)
+        sym_D = 0.5 * (vQ_D + np.conj(np.swapaxes(vQ_D, 1, 2)))   # {v_D, Q_D}/2
+        total[need] += frac[need, None, None, None] * traces(need, sym_D)
     if part == "total":
-        return total.mean(axis=0)
+        return total
     Jl = np.einsum("dsj,sjlbc,dsl->dsbc", c.conj(), J_D, c, optimize=True).real
-    current = np.where(ok, np.einsum("dsa,dsbc->dsabc", Ml, Jl, optimize=True), tr_current[None])
-    return (current if part == "current" else total - current).mean(axis=0)
+    current = np.einsum("ds,dsa,dsbc->sabc", okf, Ml, Jl, optimize=True) / ndir
+    if len(need):
+        current[need] += frac[need, None, None, None] * traces(need, J_D[need])
+    return current if part == "current" else total - current
 
 
 class FCIM(Calculator):
@@ -215,11 +234,13 @@ class FCIM(Calculator):
     degen_thresh : bands closer than this form one degenerate group (see DEGEN_THRESH)
     periodic : periodic directions of the system (sets the directions along which
         degenerate points are approached, :func:`limit_directions`)
+    onsite : optional dict name -> on-site operator of all moments used in the run;
+        their band diagonals are computed in one pass per chunk and shared
     """
 
     def __init__(self, operators, moment_name, Efermi, kT, eta, part="total",
                  cell_measure=None, degen_thresh=DEGEN_THRESH, periodic=(True, True, False),
-                 **kwargs):
+                 onsite=None, **kwargs):
         kwargs.setdefault("save_mode", "bin")   # the runner keeps no WannierBerri text files
         super().__init__(degen_thresh=degen_thresh, **kwargs)
         if part not in PARTS:
@@ -235,6 +256,12 @@ class FCIM(Calculator):
         self.part = part
         self.cell_measure = cell_measure
         self.directions = limit_directions(tuple(periodic))
+        # on-site operators whose band diagonals are computed together in one pass per
+        # chunk (e.g. L, S and Q for the L and S calculators of one run)
+        self.onsite = dict(onsite) if onsite is not None else {}
+        if self.M is not None:
+            self.onsite.setdefault(moment_name, self.M)
+        self.onsite.setdefault("Q", self.Q)
         self.comment = f"FCIM f/g_lambda, M={moment_name}, part={part} (Koyama et al. Eqs. 32-34)"
 
     def moment_matrix(self, data_K):
@@ -248,43 +275,76 @@ class FCIM(Calculator):
         return type(self).moment_matrix is FCIM.moment_matrix and self.M is not None
 
     def band_weights(self, data_K):
-        """(E, w): energies (nk, nb) and per-band weights (nk, nb, 3, 3, 5)."""
+        """(E, w): energies (nk, nb) and per-band weights (nk, nb, 3, 3, 5), Eqs. (32)-(34)."""
         E = data_K.E_K
         start, size = _bands.groups(data_K, self.degen_thresh)
-        if self.part == "total" and self._onsite_moment():
-            return E, self._fast_total(data_K, start, size)
         M = self.moment_matrix(data_K)
         Q = _bands.band_operator(data_K, "Q", self.Q)
         v = _bands.velocity(data_K)
         return E, fcim_band_weights(M, v, Q, start, size, self.part, self.directions)
 
-    def _fast_total(self, data_K, start, size):
-        """Eq. (34) from band-diagonal elements only; full matrices only at the few k
-        with exactly degenerate bands.  Same result as ``fcim_band_weights``."""
-        Md = _bands.onsite_blocks(data_K, self.moment_name, self.M)
-        Qd = _bands.onsite_blocks(data_K, "Q", self.Q)
+    def _family_total(self, data_K):
+        """Eq. (34) summed over the chunk for every on-site moment of ``self.onsite``.
+
+        Computed once per chunk and shared by the calculators of the run: band-diagonal
+        elements only (one pass for all on-site operators, in-plane velocities for 2D),
+        arranged directly in the energy order of ``_bands.FermiSurface`` so that all
+        moments go through one banded -f' product; full matrices only at the few k with
+        exactly degenerate bands (:func:`_degenerate_weights`).  Same result as
+        :func:`fcim_band_weights`.  Returns (dict name -> (nmu, 3, nbc, 5), bcomps).
+        """
+        c = _bands.cache(data_K)
+        names = tuple(n for n in self.onsite if n != "Q")
+        key = ("fcim_total", self.Efermi.tobytes(), self.kT, self.degen_thresh, names)
+        if key in c:
+            return c[key]
+        fs = _bands.fermi_surface(data_K, self.Efermi, self.kT)
+        d = _bands.onsite_diagonals(data_K, self.onsite)
         vd = _bands.velocity_diagonal(data_K)
-        w = np.einsum("kna,knb,knc->knabc", Md, vd, Qd, optimize=True)
+        bcomps = _bands.velocity_wannier(data_K)[1]
+        nk, nb = data_K.E_K.shape
+        st = fs.states                                       # flat (k, n) in energy order
+        vs = vd.reshape(-1, 3)[st][:, list(bcomps)]
+        Qs = d["Q"].reshape(-1, 5)[st]
+        W = np.empty((len(st), len(names), 3, len(bcomps), 5))
+        for i, n in enumerate(names):
+            Mv = d[n].reshape(-1, 3)[st][:, :, None] * vs[:, None, :]
+            np.multiply(Mv[:, :, :, None], Qs[:, None, None, :], out=W[:, i])
+        start, size = _bands.groups(data_K, self.degen_thresh)
         kdeg = np.nonzero((size > 1).any(axis=1))[0]
         if len(kdeg):
+            pos = np.full(nk * nb, -1)
+            pos[st] = np.arange(len(st))
             U = data_K.UU_K[kdeg]
-            dH = _bands.velocity_wannier(data_K)[kdeg]
-            M = _bands.rotate_onsite(U, self.M)
             Q = _bands.rotate_onsite(U, self.Q)
-            v = np.einsum("kim,kijc,kjn->kmnc", U.conj(), dH, U, optimize=True)
-            st, sz = start[kdeg], size[kdeg]
-            kd, nd = np.nonzero(sz > 1)
-            limit = _bands.cache(data_K).setdefault(("limit_states", self.degen_thresh), {})
-            w[kdeg[kd], nd] = _degenerate_weights(M, v, Q, st, sz, kd, nd, "total",
-                                                  self.directions, limit_cache=limit)
-        return w
+            v = _bands.velocity_at(data_K, kdeg)
+            sd, zd = start[kdeg], size[kdeg]
+            kd, nd = np.nonzero(zd > 1)
+            p = pos[kdeg[kd] * nb + nd]
+            inside = p >= 0
+            limit = {}
+            for i, n in enumerate(names):
+                M = _bands.rotate_onsite(U, self.onsite[n])
+                wd = _degenerate_weights(M, v, Q, sd, zd, kd, nd, "total", self.directions,
+                                         limit_cache=limit)
+                W[p[inside], i] = wd[inside][:, :, list(bcomps)]
+        res = fs.sum_sorted(W.reshape(len(st), -1)).reshape((len(self.Efermi), len(names), 3,
+                                                            len(bcomps), 5))
+        c[key] = ({n: res[:, i] for i, n in enumerate(names)}, bcomps)
+        return c[key]
 
     def __call__(self, data_K):
-        E, w = self.band_weights(data_K)
-        # f/g = (1/eta) (1/(N V)) sum w df/de,  df/de = -(-df/de); bands further than
-        # 40 kT from every mu carry weight < e^-40 and are skipped
-        keep, F = _bands.fermi_derivative_matrix(data_K, self.Efermi, self.kT)
-        res = -_bands.fermi_surface_sum(E[keep][None], w[keep][None], self.Efermi, self.kT, F) / self.eta
+        nmu = len(self.Efermi)
+        res = np.zeros((nmu, 3, 3, 5))
+        if self.part == "total" and self._onsite_moment():
+            fam, bcomps = self._family_total(data_K)
+            res[:, :, list(bcomps)] = fam[self.moment_name]
+        else:
+            E, w = self.band_weights(data_K)
+            res[:] = _bands.fermi_surface(data_K, self.Efermi, self.kT).sum(w).reshape(res.shape)
+        # f/g = (1/eta) (1/(N V)) sum w df/de,  df/de = -(-df/de); -f' is negligible
+        # (< e^-40) beyond 40 kT (``_bands.FermiSurface``)
+        res *= -1.0 / self.eta
         measure = self.cell_measure if self.cell_measure is not None else data_K.cell_volume
         res /= measure * data_K.nk
         res_cart = lambda_to_cartesian(res)              # (nmu, 3, 3, 3, 3)
@@ -300,15 +360,17 @@ def fcim_calculators(tb, mu, kT, eta, moments=("L", "S"), parts=("total",),
     The results are per unit area for 2D systems (``tb.cell_measure``).
     """
     ops = tb.operators() if operators is None else operators
-    calcs = {}
     for M in moments:
         if M not in ops:
             raise ValueError(f"unknown moment '{M}' (known: {sorted(k for k in ops if k != 'Q')})")
+    onsite = {n: ops[n] for n in tuple(moments) + ("Q",)}
+    calcs = {}
+    for M in moments:
         for part in parts:
             key = M if part == "total" else f"{M}_{part}"
             calcs[key] = FCIM({"M": ops[M], "Q": ops["Q"]}, M, mu, kT, eta, part=part,
                               cell_measure=tb.cell_measure, degen_thresh=degen_thresh,
-                              periodic=tb.periodic)
+                              periodic=tb.periodic, onsite=onsite)
     return calcs
 
 
