@@ -2,9 +2,10 @@
 
 * ``OnsiteDiagonals`` (pair products on the union pattern) vs the full rotation U^+ O U;
 * ``FermiSurface`` (energy-sorted, banded -f') vs the dense -f' matrix times the weights;
-* ``velocity_wannier`` / ``velocity_diagonal`` / ``velocity_at`` (our FFT of the in-plane
-  dH/dk) vs WannierBerri's own band-basis velocity ``Xbar('Ham', 1)``, for a 2D sheet
-  (the skipped z axis must have a vanishing band diagonal) and for a 3D crystal.
+* ``velocity_wannier`` / ``velocity_diagonal`` / ``velocity_at`` (our R -> k transform of
+  the in-plane dH/dk) vs WannierBerri's own band-basis velocity ``Xbar('Ham', 1)``, for a
+  2D sheet (the skipped z axis must have a vanishing band diagonal) and for a 3D crystal;
+  both R -> k routes (FFT, direct sum) vs WannierBerri's H(k).
 """
 import numpy as np
 import pytest
@@ -74,8 +75,11 @@ class _VelocityProbe(Calculator):
         ref = data_K.Xbar("Ham", 1)                           # (nk, nb, nb, 3), WannierBerri
         dH, comps = _bands.velocity_wannier(data_K)
         kidx = np.arange(0, data_K.nk, 5)
+        XX = data_K.get_R_mat("Ham")
+        H = {m: _bands._r_to_k(data_K, XX, m) for m in ("fft", "direct")}
         self.record.append(dict(ref=ref, comps=comps, vdiag=_bands.velocity_diagonal(data_K),
-                                kidx=kidx, vfull=_bands.velocity_at(data_K, kidx)))
+                                kidx=kidx, vfull=_bands.velocity_at(data_K, kidx),
+                                H=H, H_wb=data_K.HH_K))
         return EnergyResult(np.zeros(1), np.zeros(1), transformTR=transform_ident,
                             transformInv=transform_ident)
 
@@ -112,5 +116,8 @@ def test_velocities_match_wannierberri(dim):
             # i[H, z] from the orbital heights: nonzero off the diagonal, zero on it
             assert np.abs(ref[..., 2]).max() > 1e-2 * scale
             assert np.abs(ref_diag[..., 2]).max() < 1e-12 * scale
+        # both R -> k routes give WannierBerri's H(k) of the chunk
+        for m, Hk in r["H"].items():
+            assert np.abs(0.5 * (Hk + np.conj(np.swapaxes(Hk, 1, 2))) - r["H_wb"]).max() < 1e-12, m
         c = list(r["comps"])
         assert np.abs(r["vfull"][..., c] - ref[r["kidx"]][..., c]).max() < 1e-12 * scale

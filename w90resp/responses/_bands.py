@@ -192,18 +192,32 @@ def onsite_diagonals(data_K, ops):
     return {n: c[("onsite_diag", n)] for n in ops}
 
 
-def _r_to_k(data_K, XX_R):
+#: Below this many R-vectors per log2(grid size) the direct sum beats the FFT.
+DIRECT_SUM_RATIO = 2.0
+
+
+def _r_to_k(data_K, XX_R, method=None):
     """WannierBerri R-space matrices (nR, nw, nw, ...) -> k on the chunk's FFT grid.
 
-    Same convention as WannierBerri's ``fft_R_to_k`` (backward FFT x N, R placed modulo
-    the grid), done with ``scipy.fft`` over all cores; falls back to WannierBerri's own
-    transform for k-lists that are not an FFT grid.
+    Same convention as WannierBerri's ``fft_R_to_k``: X(kappa) = sum_R X_R exp(2 pi i
+    kappa . R / NKFFT) on the grid points kappa in C order (the chunk's offset dK is
+    already in X_R).  ``method``: 'fft' (``scipy.fft`` over the non-trivial axes, all
+    cores), 'direct' (the sum as one matrix product exp(...) @ X_R; cheaper for short-range
+    models with few R) or None (choose by nR vs DIRECT_SUM_RATIO log2 N).  k-lists that
+    are not an FFT grid use WannierBerri's own transform.
     """
-    import scipy.fft
     rvec = data_K.rvec
     if data_K.fftlib not in ("fftw", "numpy"):
         return rvec.fft_R_to_k(XX_R, hermitian=False)
     nkfft = tuple(int(n) for n in data_K.NKFFT)
+    nk = int(np.prod(nkfft))
+    if method is None:
+        method = "direct" if len(rvec.iRvec) < DIRECT_SUM_RATIO * np.log2(max(nk, 2)) else "fft"
+    if method == "direct":
+        kappa = np.stack(np.meshgrid(*[np.arange(n) / n for n in nkfft], indexing="ij"), -1).reshape(-1, 3)
+        phase = np.exp(2j * np.pi * (kappa @ rvec.iRvec.T))        # (nk, nR)
+        return (phase @ XX_R.reshape(len(XX_R), -1)).reshape((nk,) + XX_R.shape[1:])
+    import scipy.fft
     A = np.zeros(nkfft + XX_R.shape[1:], dtype=complex)
     np.add.at(A, tuple(np.mod(rvec.iRvec, nkfft).T), XX_R)
     axes = tuple(a for a in range(3) if nkfft[a] > 1)      # length-1 axes: nothing to do
@@ -222,7 +236,7 @@ def fft_threads():
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def velocity_wannier(data_K):
+def velocity_wannier(data_K, method=None):
     """Wannier-gauge dH/dk (nk, nw, nw, ncomp) along the Cartesian axes ``comps`` that
     carry a band velocity, with orbital positions in the Bloch phase; returns (dH, comps).
 
@@ -237,7 +251,7 @@ def velocity_wannier(data_K):
         comps = tuple(a for a in range(3) if np.abs(rvec.cRvec[:, a]).max(initial=0) > 0)
         XX = data_K.get_R_mat("Ham")                        # with the chunk's phase exp(i dK R)
         dX = 1j * XX[..., None] * rvec.cRvec_shifted[:, :, :, list(comps)]
-        dH = _r_to_k(data_K, dX)
+        dH = _r_to_k(data_K, dX, method)
         sel = getattr(data_K, "select_K", None)
         if sel is not None and not np.all(sel):
             dH = dH[sel]
