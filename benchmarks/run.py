@@ -40,8 +40,10 @@ def system(name):
         return mos2()
     if name == "mosse":
         from w90resp.io.wannier90 import load_wannier90
+        from w90resp.symmetry.hamiltonian import symmetrize_hamiltonian
         here = os.path.dirname(os.path.abspath(__file__))
-        return load_wannier90(os.path.join(here, "..", "data", "mosse", "MoSSe"))
+        # as `w90resp fcim --seedname` does by default: H(R) projected on the space group
+        return symmetrize_hamiltonian(load_wannier90(os.path.join(here, "..", "data", "mosse", "MoSSe")))[0]
     if name == "supercell":
         from w90resp.models.mos2 import mos2
         return supercell(mos2(), 3)
@@ -127,7 +129,7 @@ def scaling():
     base = mos2()
     mu = np.linspace(-1.5, 2.5, NMU)
     print("time vs N_k (MoS2, 22 WFs, FFT chunk 64x64):")
-    for nk in (64, 128, 256, 512):
+    for nk in (64, 128, 256, 512, 1024):
         calcs = fcim_calculators(base, mu, 0.05, 0.05, ("L", "S"))
         tracemalloc.start()
         _, t = timed(quiet_run, runner.run, base, calcs, nk, symmetry=False, max_fft=64, repeat=1)
