@@ -2,10 +2,11 @@
 
 * ``OnsiteDiagonals`` (pair products on the union pattern) vs the full rotation U^+ O U;
 * ``FermiSurface`` (energy-sorted, banded -f') vs the dense -f' matrix times the weights;
-* ``velocity_wannier`` / ``velocity_diagonal`` / ``velocity_at`` (our R -> k transform of
+* ``velocity_wannier`` / ``velocity_diagonal`` / ``degenerate_blocks`` (our R -> k transform of
   the in-plane dH/dk) vs WannierBerri's own band-basis velocity ``Xbar('Ham', 1)``, for a
   2D sheet (the skipped z axis must have a vanishing band diagonal) and for a 3D crystal;
-  both R -> k routes (FFT, direct sum) vs WannierBerri's H(k).
+  both R -> k routes (FFT, direct sum) vs WannierBerri's H(k); the on-site blocks of
+  ``degenerate_blocks`` vs the full rotation U^+ O U.
 """
 import numpy as np
 import pytest
@@ -77,9 +78,20 @@ class _VelocityProbe(Calculator):
         kidx = np.arange(0, data_K.nk, 5)
         XX = data_K.get_R_mat("Ham")
         H = {m: _bands._r_to_k(data_K, XX, m) for m in ("fft", "direct")}
+        # blocks of arbitrary band groups (pairs and triples, some padded)
+        rng = np.random.default_rng(len(self.record))
+        nb = data_K.E_K.shape[1]
+        members = np.minimum(rng.integers(0, nb - 2, len(kidx))[:, None] + np.arange(3), nb - 1)
+        valid = np.ones((len(kidx), 3), bool)
+        valid[::2, 2] = False
+        ops = mos2().operators()
+        ops = {n: ops[n] for n in ("L", "S", "Q")}
+        onsite, vblk = _bands.degenerate_blocks(data_K, kidx, members, valid, ops)
+        U = data_K.UU_K[kidx]
+        full = {n: _bands.rotate_onsite(U, o) for n, o in ops.items()}
         self.record.append(dict(ref=ref, comps=comps, vdiag=_bands.velocity_diagonal(data_K),
-                                kidx=kidx, vfull=_bands.velocity_at(data_K, kidx),
-                                H=H, H_wb=data_K.HH_K))
+                                kidx=kidx, members=members, valid=valid, vblk=vblk,
+                                onsite=onsite, full=full, H=H, H_wb=data_K.HH_K))
         return EnergyResult(np.zeros(1), np.zeros(1), transformTR=transform_ident,
                             transformInv=transform_ident)
 
@@ -120,4 +132,11 @@ def test_velocities_match_wannierberri(dim):
         for m, Hk in r["H"].items():
             assert np.abs(0.5 * (Hk + np.conj(np.swapaxes(Hk, 1, 2))) - r["H_wb"]).max() < 1e-12, m
         c = list(r["comps"])
-        assert np.abs(r["vfull"][..., c] - ref[r["kidx"]][..., c]).max() < 1e-12 * scale
+        g = np.arange(len(r["kidx"]))[:, None, None]
+        m, n = r["members"][:, :, None], r["members"][:, None, :]
+        pv = (r["valid"][:, :, None] & r["valid"][:, None, :])[..., None]
+        vref = ref[r["kidx"]][g, m, n] * pv
+        assert np.abs(r["vblk"][..., c] - vref[..., c]).max() < 1e-12 * scale
+        for name, full in r["full"].items():
+            oref = full[g, m, n] * pv
+            assert np.abs(r["onsite"][name] - oref).max() < 1e-12 * np.abs(full).max(), name

@@ -162,7 +162,22 @@ class OnsiteDiagonals:
         C = allop[:, self.I, self.J]                          # (ncomp_total, npair)
         w = np.where(self.I == self.J, 1.0, 2.0)
         self.C = np.concatenate([C.real * w, -C.imag * w], axis=1)   # (ncomp_total, 2 npair)
+        self.Cc = C                                             # complex O_ij, i <= j
         self.tile = int(tile)
+
+    def elements(self, UL, UR):
+        """Matrix elements UL^dagger O UR between state pairs: UL, UR (ns, nw) -> dict
+        name -> (ns, ncomp) complex.  With A_ij = conj(UL_i) UR_j on the pattern,
+        (UL^dagger O UR) = sum_{i<=j} O_ij A_ij + sum_{i<j} conj(O_ij) A_ji."""
+        off = self.I != self.J
+        A = np.conj(UL[:, self.I]) * UR[:, self.J]             # (ns, npair)
+        B = np.conj(UL[:, self.J[off]]) * UR[:, self.I[off]]
+        out = A @ self.Cc.T + B @ np.conj(self.Cc[:, off]).T
+        res, c0 = {}, 0
+        for n, nc in zip(self.names, self.ncomp):
+            res[n] = out[:, c0:c0 + nc]
+            c0 += nc
+        return res
 
     def diag(self, U):
         """dict name -> (nk, nb, ncomp) real band diagonals for eigenvectors U (nk, nw, nb)."""
@@ -278,14 +293,41 @@ def velocity_diagonal(data_K):
     return c["vdiag"]
 
 
-def velocity_at(data_K, kidx):
-    """Full band-basis velocity (len(kidx), nb, nb, 3) at the chunk's k-points ``kidx``
-    from the cached dH of :func:`velocity_wannier` (skipped axes zero)."""
+def degenerate_blocks(data_K, kidx, members, valid, ops, tile=4096):
+    """Band-basis blocks within degenerate groups, without full on-site rotations.
+
+    ``kidx`` (ng,) chunk k-points, ``members`` (ng, G) the bands of each group (padded),
+    ``valid`` (ng, G) which of them are real.  Returns (dict name -> (ng, G, G, ncomp) of
+    the on-site operators ``ops``, velocity blocks (ng, G, G, 3)); padded entries are 0.
+    On-site blocks come from pair products on the operators' pattern
+    (:meth:`OnsiteDiagonals.elements`), groups of equal size together, in tiles of about
+    ``tile`` state pairs; velocities from U^dagger dH U at the distinct k-points.
+    """
+    U = data_K.UU_K
+    ng, G = members.shape
+    nw = U.shape[1]
+    sizes = valid.sum(axis=1)
+    od = OnsiteDiagonals(ops)
+    onsite = {n: np.zeros((ng, G, G, nc), dtype=complex) for n, nc in zip(od.names, od.ncomp)}
+    for g in np.unique(sizes):
+        idx = np.nonzero(sizes == g)[0]
+        step = max(1, tile // (g * g))
+        for s0 in range(0, len(idx), step):
+            sub = idx[s0:s0 + step]
+            Ug = U[kidx[sub, None], :, members[sub, :g]]          # (nsub, g, nw)
+            UL = np.broadcast_to(Ug[:, :, None, :], (len(sub), g, g, nw)).reshape(-1, nw)
+            UR = np.broadcast_to(Ug[:, None, :, :], (len(sub), g, g, nw)).reshape(-1, nw)
+            for n, x in od.elements(UL, UR).items():
+                onsite[n][sub, :g, :g] = x.reshape(len(sub), g, g, -1)
     dH, comps = velocity_wannier(data_K)
-    U = data_K.UU_K[kidx]
-    v = np.zeros((len(kidx), U.shape[2], U.shape[2], 3), dtype=complex)
-    v[..., list(comps)] = np.einsum("kim,kijc,kjn->kmnc", U.conj(), dH[kidx], U, optimize=True)
-    return v
+    uk, inv = np.unique(kidx, return_inverse=True)
+    Uk = U[uk]
+    vk = np.matmul(np.conj(np.swapaxes(Uk, 1, 2))[:, None],
+                   np.matmul(np.moveaxis(dH[uk], 3, 1), Uk[:, None]))   # (nuk, nc, nb, nb)
+    pv = (valid[:, :, None] & valid[:, None, :])[..., None]
+    v = np.zeros((ng, G, G, 3), dtype=complex)
+    v[..., list(comps)] = vk[inv[:, None, None], :, members[:, :, None], members[:, None, :]] * pv
+    return onsite, v
 
 
 class FermiSurface:

@@ -115,15 +115,16 @@ def fcim_band_weights(M, v, Q, start, size, part="total", directions=None):
         w = current if part == "current" else w - current
     deg = size > 1
     if deg.any():
-        kd, nd = np.nonzero(deg)
         if directions is None:
             directions = limit_directions()
-        w[kd, nd] = _degenerate_weights(M, v, Q, start, size, kd, nd, part, directions)
+        for g in np.unique(size[deg]):                      # groups of one size at a time
+            kd, nd = np.nonzero(size == g)
+            w[kd, nd] = _degenerate_weights(M, v, Q, start, size, kd, nd, part, directions)
     return w
 
 
 def _degenerate_weights(M, v, Q, start, size, kd, nd, part, directions, rel_gap=1e-7,
-                        limit_cache=None):
+                        limit_cache=None, blocks=None):
     """Weights of the bands (kd, nd) that belong to exactly degenerate groups D.
 
     For a direction e, the states that D splits into when k moves off along e
@@ -133,13 +134,15 @@ def _degenerate_weights(M, v, Q, start, size, kd, nd, part, directions, rel_gap=
     symmetry-enforced zeros such as <S_x>_n = 0 of MoS2 stay exact); an isolated
     degenerate point (a Kramers pair at a TRIM) is averaged over the symmetric set of
     directions.  If A is degenerate, the limit is undetermined and the gauge-covariant
-    trace over D is used (module docstring).
+    trace over D is used (module docstring).  For part 'total' only the blocks within D
+    enter: ``blocks`` = (M_D, v_D, Q_D) per band (nsel, G, G, ncomp), zero-padded, may be
+    passed instead of the full matrices M, v, Q.
     """
     G = int(size[kd, nd].max())
     st = start[kd, nd]
     members = st[:, None] + np.arange(G)[None, :]
     valid = np.arange(G)[None, :] < size[kd, nd][:, None]
-    members = np.minimum(members, M.shape[1] - 1)
+    members = np.minimum(members, start.shape[1] - 1)
     pv = (valid[:, :, None] & valid[:, None, :])
     kk = kd[:, None, None]
 
@@ -147,7 +150,12 @@ def _degenerate_weights(M, v, Q, start, size, kd, nd, part, directions, rel_gap=
         out = X[kk, members[:, :, None], members[:, None, :]]
         return out * pv.reshape(pv.shape + (1,) * (out.ndim - 3))
 
-    Mb, vb, Qb = block(M), block(v), block(Q)
+    if blocks is None:
+        Mb, vb, Qb = block(M), block(v), block(Q)
+    else:
+        if part != "total":
+            raise ValueError("blocks alone only determine the total (Eq. 34)")
+        Mb, vb, Qb = blocks
     j = nd - st                                             # position of n in its group
 
     def traces(idx, X_D):
@@ -315,19 +323,25 @@ class FCIM(Calculator):
         if len(kdeg):
             pos = np.full(nk * nb, -1)
             pos[st] = np.arange(len(st))
-            U = data_K.UU_K[kdeg]
-            Q = _bands.rotate_onsite(U, self.Q)
-            v = _bands.velocity_at(data_K, kdeg)
             sd, zd = start[kdeg], size[kdeg]
-            kd, nd = np.nonzero(zd > 1)
-            p = pos[kdeg[kd] * nb + nd]
-            inside = p >= 0
-            limit = {}
-            for i, n in enumerate(names):
-                M = _bands.rotate_onsite(U, self.onsite[n])
-                wd = _degenerate_weights(M, v, Q, sd, zd, kd, nd, "total", self.directions,
-                                         limit_cache=limit)
-                W[p[inside], i] = wd[inside][:, :, list(bcomps)]
+            for G in np.unique(zd[zd > 1]):                 # groups of one size at a time
+                kd, nd = np.nonzero(zd == G)
+                p = pos[kdeg[kd] * nb + nd]
+                inside = p >= 0
+                # blocks within each group, computed once per group (its first band)
+                is_first = nd == sd[kd, nd]
+                first = np.nonzero(is_first)[0]
+                group_of = np.cumsum(is_first) - 1
+                members = nd[first, None] + np.arange(G)
+                onsite, vg = _bands.degenerate_blocks(data_K, kdeg[kd[first]], members,
+                                                      np.ones(members.shape, bool), self.onsite)
+                vb, Qb = vg[group_of], onsite["Q"][group_of]
+                limit = {}
+                for i, n in enumerate(names):
+                    wd = _degenerate_weights(None, None, None, sd, zd, kd, nd, "total",
+                                             self.directions, limit_cache=limit,
+                                             blocks=(onsite[n][group_of], vb, Qb))
+                    W[p[inside], i] = wd[inside][:, :, list(bcomps)]
         res = fs.sum_sorted(W.reshape(len(st), -1)).reshape((len(self.Efermi), len(names), 3,
                                                             len(bcomps), 5))
         c[key] = ({n: res[:, i] for i, n in enumerate(names)}, bcomps)
