@@ -140,3 +140,17 @@ def test_velocities_match_wannierberri(dim):
         for name, full in r["full"].items():
             oref = full[g, m, n] * pv
             assert np.abs(r["onsite"][name] - oref).max() < 1e-12 * np.abs(full).max(), name
+
+
+def test_operators_under_one_name_do_not_share_the_chunk_cache():
+    """Two FCIM calculators of one run, both calling their moment 'S' but with S and 2S:
+    the second must not reuse the first one's cached band diagonals or sums."""
+    from w90resp.responses.fcim import FCIM
+    tb = mos2()
+    ops = tb.operators()
+    mu = np.linspace(-1.0, 0.5, 7)
+    calcs = {"a": FCIM({"M": ops["S"], "Q": ops["Q"]}, "S", mu, 0.05, 0.05, cell_measure=tb.cell_measure),
+             "b": FCIM({"M": 2 * ops["S"], "Q": ops["Q"]}, "S", mu, 0.05, 0.05, cell_measure=tb.cell_measure)}
+    res = runner.run(tb, calcs, 12, symmetry=False, max_fft=12)
+    assert np.abs(res["a"]).max() > 0
+    assert np.abs(res["b"] - 2 * res["a"]).max() < 1e-12 * np.abs(res["a"]).max()

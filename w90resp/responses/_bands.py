@@ -106,10 +106,17 @@ def rotate_onsite(U, op):
     return np.einsum("kim,kcin->kmnc", U.conj(), OU, optimize=True)
 
 
+def operator_key(name, op):
+    """Cache key of an on-site operator: its name and a digest of its matrix elements, so
+    that two different operators under one name never share a cache entry."""
+    import hashlib
+    return (name, hashlib.sha1(np.ascontiguousarray(op).tobytes()).hexdigest())
+
+
 def band_operator(data_K, name, op):
     """Cached band-basis matrix of on-site operator ``op`` registered under ``name``."""
     c = cache(data_K)
-    key = ("onsite", name)
+    key = ("onsite",) + operator_key(name, op)
     if key not in c:
         c[key] = rotate_onsite(data_K.UU_K, op)
     return c[key]
@@ -200,11 +207,12 @@ def onsite_diagonals(data_K, ops):
     """Cached band diagonals (nk, nb, ncomp) of the on-site operators ``ops`` (name ->
     matrices); names not yet cached on the chunk are computed together in one pass."""
     c = cache(data_K)
-    missing = {n: o for n, o in ops.items() if ("onsite_diag", n) not in c}
+    keys = {n: ("onsite_diag",) + operator_key(n, o) for n, o in ops.items()}
+    missing = {n: o for n, o in ops.items() if keys[n] not in c}
     if missing:
         for n, d in OnsiteDiagonals(missing).diag(data_K.UU_K).items():
-            c[("onsite_diag", n)] = d
-    return {n: c[("onsite_diag", n)] for n in ops}
+            c[keys[n]] = d
+    return {n: c[keys[n]] for n in ops}
 
 
 #: Below this many R-vectors per log2(grid size) the direct sum beats the FFT.

@@ -303,7 +303,8 @@ class FCIM(Calculator):
         """
         c = _bands.cache(data_K)
         names = tuple(n for n in self.onsite if n != "Q")
-        key = ("fcim_total", self.Efermi.tobytes(), self.kT, self.degen_thresh, names)
+        key = ("fcim_total", self.Efermi.tobytes(), self.kT, self.degen_thresh,
+               tuple(_bands.operator_key(n, o) for n, o in self.onsite.items()))
         if key in c:
             return c[key]
         fs = _bands.fermi_surface(data_K, self.Efermi, self.kT)
