@@ -108,3 +108,17 @@ def random_gauge(U, E, rng, thresh=1e-10):
                 rots.append((ik, n, g, W))
             n += g
     return U, start, size, rots
+
+
+#: k-points of the degenerate-subspace gauge tests: the four TRIM (Kramers pairs) and a
+#: generic point
+TRIM_AND_GENERIC = np.array([[0, 0, 0], [0.5, 0, 0], [0, 0.5, 0], [0.5, 0.5, 0], [0.2, 0.1, 0]])
+
+
+def trim_gauge_setup(model, seed):
+    """Bands of ``model`` at TRIM_AND_GENERIC and a random gauge inside the degenerate
+    groups: returns dH, E, U, the operators, U' and the groups (start, size)."""
+    H, dH = model.hamiltonian(TRIM_AND_GENERIC, derivative=True)
+    E, U = np.linalg.eigh(H)
+    U2, start, size, _ = random_gauge(U, E, np.random.default_rng(seed))
+    return dH, E, U, model.operators(), U2, start, size

@@ -86,7 +86,7 @@ class _VelocityProbe(Calculator):
         valid[::2, 2] = False
         ops = mos2().operators()
         ops = {n: ops[n] for n in ("L", "S", "Q")}
-        onsite, vblk = _bands.degenerate_blocks(data_K, kidx, members, valid, ops)
+        onsite, vblk = _bands.degenerate_blocks(data_K, kidx, members, valid, _bands.OnsiteDiagonals(ops))
         U = data_K.UU_K[kidx]
         full = {n: _bands.rotate_onsite(U, o) for n, o in ops.items()}
         self.record.append(dict(ref=ref, comps=comps, vdiag=_bands.velocity_diagonal(data_K),

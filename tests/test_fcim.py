@@ -6,7 +6,7 @@ from w90resp.models.decorated_square import decorated_square
 from w90resp.responses.fcim import fcim_response, fcim_band_weights
 from w90resp.responses import _bands
 from w90resp.operators import LAMBDAS
-from tests.fcim_reference import fcim_brute_force, random_gauge
+from tests.fcim_reference import fcim_brute_force, trim_gauge_setup
 
 KT = ETA = 0.05
 MU = np.linspace(-2.2, 1.3, 8)
@@ -75,20 +75,11 @@ def test_symmetry_module_agrees(split):
         sym.check_tensor("fcim", split[key], pg)
 
 
-def _random_gauge(U, E, rng, thresh=1e-10):
-    return random_gauge(U, E, rng, thresh)[:3]
-
-
 @pytest.mark.parametrize("part", ["total", "current", "torque"])
 def test_gauge_invariance_in_degenerate_subspaces(model, part):
     """Random unitary rotations inside Kramers pairs at the TRIM (and any exact
     degeneracy) leave the group-summed weights unchanged."""
-    rng = np.random.default_rng(7)
-    k = np.array([[0, 0, 0], [0.5, 0, 0], [0, 0.5, 0], [0.5, 0.5, 0], [0.2, 0.1, 0]])
-    H, dH = model.hamiltonian(k, derivative=True)
-    E, U = np.linalg.eigh(H)
-    ops = model.operators()
-    U2, start, size = _random_gauge(U, E, rng)
+    dH, E, U, ops, U2, start, size = trim_gauge_setup(model, 7)
     assert size.max() == 2 and (size == 2).sum() >= 16   # Kramers pairs at the 4 TRIM
 
     def weights(U):
@@ -98,7 +89,7 @@ def test_gauge_invariance_in_degenerate_subspaces(model, part):
         w = fcim_band_weights(M, v, Q, start, size, part)
         # sum over each degenerate group
         return np.array([[w[ik, start[ik] == s].sum(axis=0) for s in np.unique(start[ik])]
-                         for ik in range(len(k))], dtype=object)
+                         for ik in range(len(E))], dtype=object)
 
     w1, w2 = weights(U), weights(U2)
     for a, b in zip(w1.ravel(), w2.ravel()):

@@ -12,7 +12,7 @@ from w90resp.operators import LAMBDAS
 from w90resp.responses import _bands
 from w90resp.responses.fcim import fcim_response
 from w90resp.responses.fcim_kubo import fcim_kubo_response, fermi_divided_difference, kubo_sum
-from tests.fcim_reference import random_gauge
+from tests.fcim_reference import trim_gauge_setup
 
 LAM = {l: i for i, l in enumerate(LAMBDAS)}
 X, Y, Z = 0, 1, 2
@@ -230,10 +230,6 @@ def test_c4v_selection_rules_without_symmetrization(model):
     assert np.abs(s["S_interband"] - res["S_interband"]).max() < 1e-8 * np.abs(res["S_interband"]).max()
 
 
-def _random_gauge(U, E, rng, thresh=1e-10):
-    return random_gauge(U, E, rng, thresh)[:3]
-
-
 @pytest.mark.parametrize("same_group", ["trace", "fcim"])
 @pytest.mark.parametrize("moment", ["L", "S", "bloch"])
 @pytest.mark.parametrize("part", ["total", "current", "torque", "intraband"])
@@ -241,12 +237,7 @@ def test_gauge_invariance_in_degenerate_subspaces(model, moment, part, same_grou
     """Random unitary rotations inside the Kramers pairs at the TRIM leave every k-point's
     contribution unchanged."""
     from w90resp.responses.bloch_moment import bloch_moment_matrix
-    rng = np.random.default_rng(5)
-    k = np.array([[0, 0, 0], [0.5, 0, 0], [0, 0.5, 0], [0.5, 0.5, 0], [0.2, 0.1, 0]])
-    H, dH = model.hamiltonian(k, derivative=True)
-    E, U = np.linalg.eigh(H)
-    ops = model.operators()
-    U2, start, size = _random_gauge(U, E, rng)
+    dH, E, U, ops, U2, start, size = trim_gauge_setup(model, 5)
     assert (size == 2).sum() >= 16
 
     def contributions(U):

@@ -259,7 +259,7 @@ def fft_threads():
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def velocity_wannier(data_K, method=None):
+def velocity_wannier(data_K):
     """Wannier-gauge dH/dk (nk, nw, nw, ncomp) along the Cartesian axes ``comps`` that
     carry a band velocity, with orbital positions in the Bloch phase; returns (dH, comps).
 
@@ -274,7 +274,7 @@ def velocity_wannier(data_K, method=None):
         comps = tuple(a for a in range(3) if np.abs(rvec.cRvec[:, a]).max(initial=0) > 0)
         XX = data_K.get_R_mat("Ham")                        # with the chunk's phase exp(i dK R)
         dX = 1j * XX[..., None] * rvec.cRvec_shifted[:, :, :, list(comps)]
-        dH = _r_to_k(data_K, dX, method)
+        dH = _r_to_k(data_K, dX)
         sel = getattr(data_K, "select_K", None)
         if sel is not None and not np.all(sel):
             dH = dH[sel]
@@ -301,12 +301,13 @@ def velocity_diagonal(data_K):
     return c["vdiag"]
 
 
-def degenerate_blocks(data_K, kidx, members, valid, ops, tile=4096):
+def degenerate_blocks(data_K, kidx, members, valid, od, tile=4096):
     """Band-basis blocks within degenerate groups, without full on-site rotations.
 
     ``kidx`` (ng,) chunk k-points, ``members`` (ng, G) the bands of each group (padded),
-    ``valid`` (ng, G) which of them are real.  Returns (dict name -> (ng, G, G, ncomp) of
-    the on-site operators ``ops``, velocity blocks (ng, G, G, 3)); padded entries are 0.
+    ``valid`` (ng, G) which of them are real, ``od`` an :class:`OnsiteDiagonals` of the
+    on-site operators.  Returns (dict name -> (ng, G, G, ncomp) of those operators,
+    velocity blocks (ng, G, G, 3)); padded entries are 0.
     On-site blocks come from pair products on the operators' pattern
     (:meth:`OnsiteDiagonals.elements`), groups of equal size together, in tiles of about
     ``tile`` state pairs; velocities from U^dagger dH U at the distinct k-points.
@@ -315,7 +316,6 @@ def degenerate_blocks(data_K, kidx, members, valid, ops, tile=4096):
     ng, G = members.shape
     nw = U.shape[1]
     sizes = valid.sum(axis=1)
-    od = OnsiteDiagonals(ops)
     onsite = {n: np.zeros((ng, G, G, nc), dtype=complex) for n, nc in zip(od.names, od.ncomp)}
     for g in np.unique(sizes):
         idx = np.nonzero(sizes == g)[0]

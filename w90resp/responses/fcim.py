@@ -270,6 +270,7 @@ class FCIM(Calculator):
         if self.M is not None:
             self.onsite.setdefault(moment_name, self.M)
         self.onsite.setdefault("Q", self.Q)
+        self._onsite_kernel = None        # OnsiteDiagonals of self.onsite, built on first use
         self.comment = f"FCIM f/g_lambda, M={moment_name}, part={part} (Koyama et al. Eqs. 32-34)"
 
     def moment_matrix(self, data_K):
@@ -334,8 +335,11 @@ class FCIM(Calculator):
                 first = np.nonzero(is_first)[0]
                 group_of = np.cumsum(is_first) - 1
                 members = nd[first, None] + np.arange(G)
+                if self._onsite_kernel is None:
+                    self._onsite_kernel = _bands.OnsiteDiagonals(self.onsite)
                 onsite, vg = _bands.degenerate_blocks(data_K, kdeg[kd[first]], members,
-                                                      np.ones(members.shape, bool), self.onsite)
+                                                      np.ones(members.shape, bool),
+                                                      self._onsite_kernel)
                 vb, Qb = vg[group_of], onsite["Q"][group_of]
                 limit = {}
                 for i, n in enumerate(names):
@@ -355,7 +359,7 @@ class FCIM(Calculator):
             fam, bcomps = self._family_total(data_K)
             res[:, :, list(bcomps)] = fam[self.moment_name]
         else:
-            E, w = self.band_weights(data_K)
+            _, w = self.band_weights(data_K)
             res[:] = _bands.fermi_surface(data_K, self.Efermi, self.kT).sum(w).reshape(res.shape)
         # f/g = (1/eta) (1/(N V)) sum w df/de,  df/de = -(-df/de); -f' is negligible
         # (< e^-40) beyond 40 kT (``_bands.FermiSurface``)
