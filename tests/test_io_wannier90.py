@@ -533,10 +533,10 @@ def test_bad_unknown_orbital_name(tmp_path):
     with pytest.raises(InputFileError) as e:
         read_win(p)
     assert_one_line(e, p, 20, "unknown orbital name 'dxx'")
-    q = write(tmp_path / "h.win", WIN_MOS2.replace(" S : p", " S : sp3"))
+    q = write(tmp_path / "h.win", WIN_MOS2.replace(" S : p", " S : f"))
     with pytest.raises(InputFileError) as e:
         read_win(q)
-    assert_one_line(e, q, 20, "sp3", "cannot be labelled")
+    assert_one_line(e, q, 20, "'f'", "cannot be labelled")
 
 
 def test_bad_random_projections(tmp_path):
@@ -564,16 +564,39 @@ def test_bad_win_structure(tmp_path):
     assert_one_line(e, q, 5, "mp_grid", "'six'")
 
 
-def test_bad_spin_order_undetermined(tmp_path, model):
+def test_spin_order_from_time_reversal(tmp_path, model):
+    """A nonmagnetic spinor H(R) decides its own order without centres or .win: only the
+    right order makes it time-reversal symmetric (T = i sigma_y K on real orbitals)."""
     write_hr(model, str(tmp_path / "s_hr.dat"))
+    spec = [("P", (0, 0, 0), "p"), ("S1", (0.5, 0, 0.1), "s"), ("S2", (0, 0.5, 0.1), "s")]
+    tb = load_wannier90(str(tmp_path / "s"), orbitals=spec, lattice=model.real_lattice)
+    assert tb.parameters["spin_order"] == "interlaced"
+    assert "time-reversal" in tb.parameters["spin_order_reason"]
+    for R, h in model.hoppings.items():
+        assert np.abs(tb.hoppings[R] - h).max() < 1e-12
+
+
+def test_bad_spin_order_undetermined(tmp_path, model):
+    # a Hermitian H(R) with no spin structure at all: neither order is distinguished
+    rng = np.random.default_rng(3)
+    nw = len(model.orbitals)
+    raw = {R: rng.normal(size=(nw, nw)) + 1j * rng.normal(size=(nw, nw)) for R in model.hoppings}
+    herm = {R: raw[R] + raw[tuple(-np.array(R))].conj().T for R in raw}
+    noise = TightBinding(name="noise", real_lattice=model.real_lattice, orbitals=model.orbitals,
+                         hoppings=herm, periodic=model.periodic)
+    write_hr(noise, str(tmp_path / "s_hr.dat"))
     spec = [("P", (0, 0, 0), "p"), ("S1", (0.5, 0, 0.1), "s"), ("S2", (0, 0.5, 0.1), "s")]
     with pytest.raises(InputFileError) as e:
         load_wannier90(str(tmp_path / "s"), orbitals=spec, lattice=model.real_lattice)
-    assert_one_line(e, str(tmp_path / "s_hr.dat"), None, "spinor ordering cannot be determined")
-    # centres that fit neither ordering
+    assert_one_line(e, str(tmp_path / "s_hr.dat"), None, "spinor order cannot be told", "--spin-order")
+    # centres that fit neither ordering do not decide either
     c = np.arange(30.0).reshape(10, 3) * 0.01
-    with pytest.raises(InputFileError, match="spinor ordering cannot be determined"):
+    with pytest.raises(InputFileError, match="spinor order cannot be told"):
         load_wannier90(str(tmp_path / "s"), orbitals=spec, lattice=model.real_lattice, centres=c)
+    # ... but the user can
+    tb = load_wannier90(str(tmp_path / "s"), orbitals=spec, lattice=model.real_lattice,
+                        spin_order="interlaced")
+    assert tb.parameters["spin_order"] == "interlaced"
 
 
 def test_bad_tb_truncated_position_block(tmp_path, model):
@@ -665,7 +688,10 @@ def test_hexagonal_wigner_seitz_file_with_mosse_win(tmp_path):
     # centres as Wannier90 writes them: translated to the home cell, slightly off the atoms
     pos = {k: np.array(v) @ lat for k, v in frac.items()}
     centres = [pos["Mo"]] * 10 + [pos["S"]] * 6 + [pos["Se"]] * 6
-    centres = np.array(centres) + rng.normal(scale=0.02, size=(22, 3)) + lat[0] + lat[1]
+    # (Kramers partners share their centre; the random H(R) has no spin structure, so the
+    # centres are what tells the spinor order here)
+    noise = np.repeat(rng.normal(scale=0.02, size=(11, 3)), 2, axis=0)
+    centres = np.array(centres) + noise + lat[0] + lat[1]
     frac_c = np.mod(centres @ np.linalg.inv(lat), 1.0)
     with open(tmp_path / "MoSSe_centres.xyz", "w") as fh:
         fh.write(f"{25:6d}\n Wannier centres\n")
@@ -736,11 +762,13 @@ end projections
         nw=3, extra="select_projections : 2-3, 5", proj=" X: p")))
     assert [(o.orbital, o.spin) for o in orbitals_from_win(win)] == [
         ("pz", "down"), ("px", "up"), ("py", "up")]
-    # rotated local axes or spin axis cannot be labelled in the global frame
-    p = write(tmp_path / "c.win", base.format(nw=6, extra="", proj=" X: p:z=1,0,0:x=0,1,0"))
-    with pytest.raises(InputFileError) as e:
-        read_win(p)
-    assert_one_line(e, p, 16, "rotated z axis")
+    # rotated local axes: z' = x, x' = y (so y' = z' x x' = z), W90 UG Sec. 3.4: the local
+    # (pz', px', py') are the global (px, py, pz)
+    win = read_win(write(tmp_path / "c.win", base.format(nw=6, extra="",
+                                                         proj=" X: p:z=1,0,0:x=0,1,0")))
+    assert [(o.orbital, o.spin) for o in orbitals_from_win(win)] == [
+        ("px", "up"), ("px", "down"), ("py", "up"), ("py", "down"), ("pz", "up"), ("pz", "down")]
+    # a spin quantisation axis other than z is still refused
     p = write(tmp_path / "d.win", base.format(nw=6, extra="", proj=" X: p[1,0,0]"))
     with pytest.raises(InputFileError) as e:
         read_win(p)

@@ -35,6 +35,9 @@ class TightBinding:
     quadrupole_sites : callable(Orbital)->bool choosing where Q_lambda lives (None: all p, d)
     magnetic_moments : None for a time-reversal-symmetric system, else one 3-vector per
         atom (collinear moments); decides the (magnetic) point group used for symmetry
+    position_matrix : None (orbital positions only: the diagonal approximation) or a dict
+        {R: (nw, nw, 3) complex} of the full <m0|r|nR> (Angstrom) of a Wannier90 _tb.dat,
+        its R = 0 diagonal the Wannier centres
     """
     name: str
     real_lattice: np.ndarray
@@ -47,6 +50,7 @@ class TightBinding:
     parameters: dict = field(default_factory=dict)
     quadrupole_sites: object = None
     magnetic_moments: object = None
+    position_matrix: object = None
 
     def __post_init__(self):
         self.real_lattice = np.asarray(self.real_lattice, dtype=float)

@@ -26,6 +26,7 @@ from ..errors import InputFileError, UserError
 from ..operators import ORBITAL_ORDER
 from ..orbitals import Orbital
 from ._text import read_lines, parse_float, parse_int
+from .projections import HYBRIDS, HYBRID_NAMES, coefficients, is_pure, local_frame, state_label
 
 #: Bohr radius in Angstrom used by Wannier90 3.x by default (CODATA 2006).
 BOHR_ANGSTROM = 0.52917720859
@@ -37,8 +38,7 @@ _NAMED = {"s": [(0, 1)], "p": [(1, m) for m in (1, 2, 3)], "d": [(2, m) for m in
 for _shell, _names in ORBITAL_ORDER.items():
     for _m, _name in enumerate(_names, start=1):
         _NAMED[_name] = [(_SHELL_L[_shell], _m)]
-_UNSUPPORTED = re.compile(r"^(f|fz3|fxz2|fyz2|fxyz|fz\(x2-y2\)|fx\(x2-3y2\)|fy\(3x2-y2\)|"
-                          r"sp|sp2|sp3|sp3d|sp3d2)(-\d)?$")
+_UNSUPPORTED = re.compile(r"^(f|fz3|fxz2|fyz2|fxyz|fz\(x2-y2\)|fx\(x2-3y2\)|fy\(3x2-y2\))$")
 
 
 @dataclass
@@ -48,7 +48,11 @@ class Projection:
     kind : 'species' (``Mo: d``), 'frac' (``f=x,y,z: ...``) or 'cart' (``c=x,y,z: ...``)
     label : atom label for 'species' lines (as written in the atoms block)
     position : Cartesian position (Angstrom) for 'frac'/'cart' lines
-    orbitals : (shell, orbital) pairs in Wannier90 order (l ascending, then m_r)
+    orbitals : (shell, orbital) pairs in Wannier90 order (l ascending, then m_r) when
+        every function is a pure real orbital in the global frame, else None
+    states : [(name, coefficients)] of every projection function in Wannier90 order,
+        the coefficients a 9-vector over the site's pure orbitals in the global frame
+        (:mod:`w90resp.io.projections`: hybrids and ``z=``/``x=`` frames resolved)
     spins : ('up', 'down') with spinors, ('up',)/('down',) for ``(u)``/``(d)``,
         ('none',) without spinors
     line : line number in the .win file
@@ -56,9 +60,10 @@ class Projection:
     kind: str
     label: str
     position: object
-    orbitals: list
+    orbitals: object
     spins: tuple
     line: int
+    states: list = field(default_factory=list)
 
 
 @dataclass
@@ -232,17 +237,22 @@ def _parse_coord(path, text, no, what):
     return np.array([parse_float(path, t, no, what) for t in toks])
 
 
-def parse_orbital_spec(spec, path="<orbitals>", line=None):
-    """(shell, orbital) pairs in Wannier90 order for a projection string.
+def parse_states(spec, path="<orbitals>", line=None):
+    """(l, m_r) pairs of a projection string, in Wannier90 order (l ascending from the
+    hybrids l = -5..-1 to d, then m_r), duplicates removed.
 
     Accepts the Wannier90 forms ``s``, ``p``, ``d``, ``pz``, ``dxy;dz2``, ``px,py``,
-    ``l=2``, ``l=1,mr=2,3`` and combinations with ``;``.  The result is ordered by l then
-    m_r (Wannier90's own order), duplicates removed.
+    ``sp``, ``sp2``, ``sp3``, ``sp3d``, ``sp3d2``, ``sp3-2``, ``l=2``, ``l=-3``,
+    ``l=1,mr=2,3`` and combinations with ``;``.  f orbitals (l = 3) are refused.
     """
     states = set()
     text = spec.replace(" ", "").lower()
     if not text:
         raise InputFileError(path, "projection has no orbitals", line)
+
+    def count(l):
+        return 2 * l + 1 if l >= 0 else len(HYBRIDS[l])
+
     for item in text.split(";"):
         if not item:
             continue
@@ -252,11 +262,12 @@ def parse_orbital_spec(spec, path="<orbitals>", line=None):
                 l = int(head[2:])
             except ValueError:
                 raise InputFileError(path, f"cannot read l in '{item}'", line) from None
-            if l not in _L_SHELL:
-                raise InputFileError(path, f"projection l={l} cannot be labelled (only s, p, d: "
-                                           f"l = 0, 1, 2)", line)
+            if l not in _L_SHELL and l not in HYBRIDS:
+                raise InputFileError(path, f"projection l={l} cannot be labelled (s, p, d and the "
+                                           f"hybrids l = -1..-5 only; f orbitals are not "
+                                           f"supported)", line)
             if not rest:
-                states.update((l, m) for m in range(1, 2 * l + 2))
+                states.update((l, m) for m in range(1, count(l) + 1))
                 continue
             if not rest.startswith("mr="):
                 raise InputFileError(path, f"expected 'mr=' after l={l} in '{item}'", line)
@@ -265,8 +276,8 @@ def parse_orbital_spec(spec, path="<orbitals>", line=None):
                     m = int(t)
                 except ValueError:
                     raise InputFileError(path, f"cannot read mr in '{item}'", line) from None
-                if not 1 <= m <= 2 * l + 1:
-                    raise InputFileError(path, f"mr={m} out of range 1..{2 * l + 1} for l={l}", line)
+                if not 1 <= m <= count(l):
+                    raise InputFileError(path, f"mr={m} out of range 1..{count(l)} for l={l}", line)
                 states.add((l, m))
             continue
         for name in item.split(","):
@@ -274,13 +285,37 @@ def parse_orbital_spec(spec, path="<orbitals>", line=None):
                 continue
             if name in _NAMED:
                 states.update(_NAMED[name])
+                continue
+            hyb = re.match(r"^(sp|sp2|sp3|sp3d|sp3d2)(?:-(\d))?$", name)
+            if hyb:
+                l = HYBRID_NAMES[hyb.group(1)]
+                if hyb.group(2) is None:
+                    states.update((l, m) for m in range(1, count(l) + 1))
+                else:
+                    m = int(hyb.group(2))
+                    if not 1 <= m <= count(l):
+                        raise InputFileError(path, f"hybrid '{name}': index out of range "
+                                                   f"1..{count(l)}", line)
+                    states.add((l, m))
             elif _UNSUPPORTED.match(name):
-                raise InputFileError(path, f"projection '{name}' (hybrid or f orbital) cannot be "
-                                           f"labelled; only s, p, d orbitals are supported", line)
+                raise InputFileError(path, f"projection '{name}' (f orbital) cannot be "
+                                           f"labelled; s, p, d orbitals and their hybrids are "
+                                           f"supported", line)
             else:
                 raise InputFileError(path, f"unknown orbital name '{name}' (known: "
-                                           f"{', '.join(_NAMED)}; l=..,mr=..)", line)
-    return [(_L_SHELL[l], ORBITAL_ORDER[_L_SHELL[l]][m - 1]) for l, m in sorted(states)]
+                                           f"{', '.join(_NAMED)}, sp, sp2, sp3, sp3d, sp3d2; "
+                                           f"l=..,mr=..)", line)
+    return sorted(states)
+
+
+def parse_orbital_spec(spec, path="<orbitals>", line=None):
+    """(shell, orbital) pairs in Wannier90 order for a projection string of pure real
+    orbitals (see :func:`parse_states`; hybrids are refused here)."""
+    states = parse_states(spec, path, line)
+    if any(l < 0 for l, _ in states):
+        raise InputFileError(path, f"'{spec}': hybrid orbitals need a .win projections block "
+                                   f"(or --projections), not a pure-orbital list", line)
+    return [(_L_SHELL[l], ORBITAL_ORDER[_L_SHELL[l]][m - 1]) for l, m in states]
 
 
 def _default_axis(vec, default):
@@ -334,25 +369,36 @@ def _parse_projection_line(path, no, text, spinors, lattice, scale):
         spins = chosen
         rest_low = rest_low[:i] + rest_low[j + 1:]
     parts = rest_low.split(":")
-    orbitals = parse_orbital_spec(parts[0], path, no)
+    pairs = parse_states(parts[0], path, no)
+    axes = {}
     for opt in parts[1:]:
         if not opt:
             continue
         key, _, val = opt.partition("=")
-        if key == "z":
-            if not _default_axis(_parse_coord(path, val, no, "z axis"), (0, 0, 1)):
-                raise InputFileError(path, f"projection with rotated z axis (z={val}) cannot be "
-                                           f"labelled in the global frame", no)
-        elif key == "x":
-            if not _default_axis(_parse_coord(path, val, no, "x axis"), (1, 0, 0)):
-                raise InputFileError(path, f"projection with rotated x axis (x={val}) cannot be "
-                                           f"labelled in the global frame", no)
+        if key in ("z", "x"):
+            axes[key] = _parse_coord(path, val, no, f"{key} axis")
         elif key in ("zona", "r"):
             pass
         else:
             raise InputFileError(path, f"unknown projection option '{opt}'", no)
+    frame = None
+    if axes:
+        try:
+            frame = local_frame(axes.get("z"), axes.get("x"))
+        except ValueError as err:
+            raise InputFileError(path, f"projection axes: {err}", no) from None
+        if np.allclose(frame, np.eye(3), atol=1e-10):
+            frame = None
+    states = [(state_label(l, m), coefficients(l, m, frame)) for l, m in pairs]
+    orbitals = None
+    if all(is_pure(v) is not None for _, v in states):
+        orbitals = [(_L_SHELL[l], ORBITAL_ORDER[_L_SHELL[l]][m - 1]) for l, m in pairs] \
+            if frame is None and all(l >= 0 for l, _ in pairs) else None
+        if orbitals is None:   # a frame that only permutes/keeps pure orbitals
+            from .projections import PURE
+            orbitals = [PURE[is_pure(v)] for _, v in states]
     return Projection(kind=kind, label=label, position=position, orbitals=orbitals,
-                      spins=spins, line=no)
+                      spins=spins, line=no, states=states)
 
 
 def _parse_ranges(path, value, no, key):
@@ -438,12 +484,13 @@ def _atom_at(position, atoms, lattice, tol=1e-2):
 
 
 def _expand(win, spin_order):
-    """[(site, (shell, orbital), spin)] in Wannier90 order (before select_projections)."""
+    """[(site, name, coefficients, spin, line)] in Wannier90 order (before
+    select_projections); coefficients are 9-vectors over the site's pure orbitals."""
     path = win.path
     labels = {}
     for i, (lab, _) in enumerate(win.atoms):
         labels.setdefault(lab.lower(), []).append(i)
-    base = []  # (site, shell, orbital, spins, line)
+    base = []  # (site, name, vec, spins, line)
     for proj in win.projections:
         if proj.kind == "species":
             if not win.atoms:
@@ -461,24 +508,50 @@ def _expand(win, spin_order):
                                            "need an atom site", proj.line)
             sites = [site]
         for site in sites:
-            for shell, orb in proj.orbitals:
-                base.append((site, shell, orb, proj.spins, proj.line))
+            for name, vec in proj.states:
+                base.append((site, name, vec, proj.spins, proj.line))
     out = []
     if spin_order == "block" and win.spinors:
         for s in ("up", "down"):
-            for site, shell, orb, spins, line in base:
+            for site, name, vec, spins, line in base:
                 if s in spins:
-                    out.append((site, shell, orb, s, line))
+                    out.append((site, name, vec, s, line))
     else:
-        for site, shell, orb, spins, line in base:
+        for site, name, vec, spins, line in base:
             for s in spins:
-                out.append((site, shell, orb, s, line))
+                out.append((site, name, vec, s, line))
     return out
+
+
+def _pure_basis(win, entries):
+    """Pure-orbital labels for the slots of ``entries`` and the unitary C with
+    |w_j> = sum_i C[i, j] |pure orbital of slot i> (per site and spin)."""
+    from .projections import PURE, pure_basis_transform
+    n = len(entries)
+    C = np.zeros((n, n))
+    labels = [None] * n
+    groups = {}
+    for j, (site, _, _, spin, _) in enumerate(entries):
+        groups.setdefault((site, spin), []).append(j)
+    for (site, spin), slots in groups.items():
+        vecs = [entries[j][2] for j in slots]
+        try:
+            idx, M = pure_basis_transform(vecs)
+        except ValueError as err:
+            lab = win.atoms[site][0]
+            raise InputFileError(win.path, f"projections on atom {site + 1} ({lab}"
+                                           f"{'' if spin == 'none' else ', spin ' + spin}): {err}",
+                                 entries[slots[0]][4]) from None
+        for a, j in enumerate(slots):
+            labels[j] = PURE[idx[a]]
+            for b, jb in enumerate(slots):
+                C[j, jb] = M[a, b]
+    return labels, C
 
 
 def orbitals_from_win(win, centres=None, positions="atoms", spin_order="interlaced",
                       num_wann=None, centre_tol=1.0, centre_warn=0.5, centres_path=None,
-                      num_wann_source=None):
+                      num_wann_source=None, return_transform=False):
     """Orbital labels of the Wannier functions described by a parsed .win, in Wannier90 order.
 
     Parameters
@@ -487,18 +560,27 @@ def orbitals_from_win(win, centres=None, positions="atoms", spin_order="interlac
     centres : (nw, 3) Cartesian Wannier centres in Angstrom, optional.  Each centre is
         compared with its labelled atom (nearest periodic image): farther than
         ``centre_tol`` raises an error (wrong order or wrong labels), farther than
-        ``centre_warn`` warns.
+        ``centre_warn`` warns.  Hybrid / rotated functions are checked through the mean
+        centre of their site (a single sp3 hybrid sits half-way to a neighbour).
     positions : 'atoms' (orbital position = its atom) or 'centres' (the Wannier centre,
         taken at the periodic image nearest to the atom).
     spin_order : 'interlaced' (Wannier90's own order, default) or 'block' (all up, then
-        all down: only for data that were reordered after Wannier90).
+        all down: VASP's spinor order).
     num_wann : expected number of WFs (defaults to ``win.num_wann``); ``num_wann_source``
         names where it comes from in messages (e.g. the _hr.dat file).
     centres_path : file name used in messages about ``centres``.
+    return_transform : also return C (nw, nw) or None.  Hybrid projections and local
+        frames (``z=``/``x=``) are not pure real orbitals: the Wannier functions of each
+        such site are a unitary combination of the pure orbitals they span,
+        |w_j> = sum_i C[i, j] |orbital i>, and the returned labels are those pure
+        orbitals (the Hamiltonian must then be rotated, H -> C H C^dagger, as
+        :func:`w90resp.io.wannier90.load_wannier90` does).  Without ``return_transform``
+        such projections raise an error.
 
     Returns a list of :class:`w90resp.orbitals.Orbital` with ``site`` the index of the
-    atom in the .win atoms block and ``species`` its label as written there.
+    atom in the .win atoms block and ``species`` its label as written there (and C).
     """
+    from .projections import PURE
     if not isinstance(win, Win):
         win = read_win(win)
     path = win.path
@@ -521,16 +603,44 @@ def orbitals_from_win(win, centres=None, positions="atoms", spin_order="interlac
         src = f" in {num_wann_source}" if num_wann_source else ""
         raise InputFileError(path, f"projections define {len(entries)} Wannier functions but "
                                    f"num_wann = {expected}{src}", where)
+    pure = [is_pure(e[2]) for e in entries]
+    C = None
+    if all(p is not None for p in pure):
+        labels = [PURE[p] for p in pure]
+    else:
+        if not return_transform:
+            raise InputFileError(path, "hybrid or rotated projections: the Hamiltonian must be "
+                                       "rotated to pure orbitals (read it with load_wannier90)",
+                                 entries[[p is None for p in pure].index(True)][4])
+        labels, C = _pure_basis(win, entries)
     orbitals = []
-    for site, shell, orb, spin, _ in entries:
+    for (site, _, _, spin, _), (shell, orb) in zip(entries, labels):
         label, pos = win.atoms[site]
         orbitals.append(Orbital(site, label, pos, shell, orb, spin))
     if centres is not None:
+        if C is not None:
+            centres = _site_mean_centres(orbitals, centres, win.lattice, C)
         orbitals = apply_centres(orbitals, centres, win.lattice, positions=positions,
                                  tol=centre_tol, warn=centre_warn, path=centres_path or path)
     elif positions != "atoms":
         raise ValueError("positions='centres' needs centres")
-    return orbitals
+    return (orbitals, C) if return_transform else orbitals
+
+
+def _site_mean_centres(orbitals, centres, lattice, C):
+    """Centres of rotated sites replaced by their site's mean (images nearest the atom)."""
+    out = np.array(centres, float)
+    mixed = np.abs(C - np.diag(np.diag(C))).max(axis=0) > 0
+    sites = {}
+    for j, o in enumerate(orbitals):
+        sites.setdefault(o.site, []).append(j)
+    for site, js in sites.items():
+        if not mixed[js].any() and not np.any(np.abs(np.diag(C)[js] - 1) > 1e-12):
+            continue
+        pos = orbitals[js[0]].position
+        near = np.array([pos + _minimum_image(out[j] - pos, lattice) for j in js])
+        out[js] = near.mean(axis=0)
+    return out
 
 
 def apply_centres(orbitals, centres, lattice, positions="atoms", tol=1.0, warn=0.5, path="centres"):
