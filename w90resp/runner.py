@@ -23,24 +23,48 @@ def grid_division(nk, max_fft=64):
     return nk, 1
 
 
-def prepare_system(tb, symmetry=True):
-    """WannierBerri system of ``tb`` with its point group set from the structure.
+def prepare_system(tb, symmetry=True, symprec=None):
+    """WannierBerri system of ``tb`` with its point group found from the structure.
 
-    With ``symmetry`` and atoms known, spglib finds the operations
-    (``System.set_pointgroup_from_structure``).  Without magnetic moments WannierBerri
-    adds time reversal; a model that breaks time reversal must carry
-    ``tb.magnetic_moments`` (or run with ``symmetry=False``).
+    With ``symmetry`` and atoms known, spglib finds the operations with ``symprec``
+    (default :data:`~w90resp.symmetry.structure.DEFAULT_SYMPREC`, the tolerance of the
+    symmetry table and of the Hamiltonian symmetrizer, so all three use one group); with
+    ``tb.magnetic_moments`` the magnetic group (operations that reverse the moments carry
+    time reversal), otherwise the grey group (time reversal added).
     """
     system = tb.to_wannierberri()
     if symmetry and tb.atoms:
-        moments = getattr(tb, "magnetic_moments", None)
-        if moments is not None:
-            labels = [a[0] for a in tb.atoms]
-            pos_red = np.array([a[1] for a in tb.atoms]) @ np.linalg.inv(tb.real_lattice)
-            system.set_structure(positions=pos_red, atom_labels=labels,
-                                 magnetic_moments=np.asarray(moments, dtype=float))
-        system.set_pointgroup_from_structure()
+        system.pointgroup = point_group_for_wannierberri(tb, system, symprec)
     return system
+
+
+def point_group_for_wannierberri(tb, system, symprec=None):
+    """``wannierberri.symmetry.point_symmetry.PointGroup`` of ``tb`` (see prepare_system)."""
+    import spglib
+    from wannierberri.symmetry.point_symmetry import PointGroup, PointSymmetry, TimeReversal
+    from .symmetry.structure import DEFAULT_SYMPREC
+    symprec = DEFAULT_SYMPREC if symprec is None else symprec
+    lat = np.asarray(tb.real_lattice, float)
+    labels = [a[0] for a in tb.atoms]
+    species = sorted(set(labels))
+    numbers = [species.index(x) for x in labels]
+    pos = np.array([a[1] for a in tb.atoms]) @ np.linalg.inv(lat)
+    moments = getattr(tb, "magnetic_moments", None)
+    if moments is None:
+        sym = spglib.get_symmetry((lat, pos, numbers), symprec=symprec)
+        trs = [False] * len(sym["rotations"])
+    else:
+        sym = spglib.get_magnetic_symmetry((lat, pos, numbers, np.asarray(moments, float)),
+                                           symprec=symprec)
+        trs = [bool(t) for t in sym["time_reversals"]]
+    ops = []
+    for W, tr in zip(sym["rotations"], trs):
+        # spglib rotations act on reduced real-space coordinates; WannierBerri wants the
+        # Cartesian reciprocal-space form, the transpose of the Cartesian rotation
+        ops.append(PointSymmetry((lat.T @ W @ np.linalg.inv(lat).T).T, TR=tr))
+    if moments is None:
+        ops.append(TimeReversal)
+    return PointGroup(ops, recip_lattice=system.recip_lattice, real_lattice=system.real_lattice)
 
 
 def make_grid(tb, system, nk, max_fft=64):
@@ -85,18 +109,19 @@ def stop_parallel():
 
 
 def run(tb, calculators, nk, symmetry=True, use_irred_kpt=None, max_fft=64,
-        progress=False, system=None, parallel=False):
+        progress=False, system=None, parallel=False, symprec=None):
     """Evaluate ``calculators`` (dict name -> WannierBerri calculator) on an nk grid.
 
     Returns a dict name -> data array (e.g. (nmu, 3, 3, ...)) summed over the grid,
     symmetrized over the point group when ``symmetry`` is on.  WannierBerri's files
     go to a temporary directory; its console output is shown only with ``progress``.
     With ``parallel`` (after :func:`start_parallel`) the K-points are distributed over
-    the Ray workers; the results are the same as serial ones.
+    the Ray workers; the results are the same as serial ones.  ``symprec``: spglib
+    tolerance (Angstrom) of the point group (see :func:`prepare_system`).
     """
     import wannierberri as wb
     if system is None:
-        system = prepare_system(tb, symmetry=symmetry)
+        system = prepare_system(tb, symmetry=symmetry, symprec=symprec)
     grid = make_grid(tb, system, nk, max_fft=max_fft)
     if use_irred_kpt is None:
         use_irred_kpt = symmetry

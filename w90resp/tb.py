@@ -150,8 +150,9 @@ class TightBinding:
         from wannierberri.system.system_R import System_R
         from wannierberri.fourier.rvectors import Rvectors
 
+        full_r = self.position_matrix is not None
         system = System_R(name=self.name, periodic=tuple(bool(p) for p in self.periodic),
-                          force_internal_terms_only=True)
+                          force_internal_terms_only=not full_r)
         system.real_lattice = self.real_lattice
         system.num_wann = self.num_wann
         Rlist = set(self.hoppings) | {tuple(-x for x in R) for R in self.hoppings}
@@ -164,6 +165,16 @@ class TightBinding:
         for R, h in self.hoppings.items():
             ham[system.rvec.iR(R)] += h
         system.set_R_mat("Ham", ham)
+        if full_r:
+            # WannierBerri's convention: AA(R) = <m0|r|nR> minus the phase positions on the
+            # R = 0 diagonal (here the orbital positions, not the Wannier centres; the two
+            # conventions describe the same Bloch states once the whole r(R) is kept)
+            AA = np.zeros((system.rvec.nRvec, self.num_wann, self.num_wann, 3), dtype=complex)
+            for R, r in self.position_matrix.items():
+                AA[system.rvec.iR(R)] += r
+            i0 = system.rvec.iR((0, 0, 0))
+            AA[i0, np.arange(self.num_wann), np.arange(self.num_wann)] -= self.positions
+            system.set_R_mat("AA", AA)
         if spin_matrix and self.spinful:
             S = self.operators()["S"]
             system.set_R_mat("SS", 2 * np.moveaxis(S, 0, -1), R=[0, 0, 0])

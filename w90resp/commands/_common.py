@@ -1,11 +1,93 @@
-"""Pieces shared by the sub-commands: chemical-potential grids, Wannier input, moments."""
+"""Pieces shared by the sub-commands: Wannier input options, chemical-potential grids,
+magnetic moments."""
 import numpy as np
 
 from ..errors import UserError
 
+#: spglib tolerance (Angstrom) shared by the symmetry table and the Hamiltonian symmetrizer
+from ..symmetry.structure import DEFAULT_SYMPREC
 
-def mu_grid(args, max_points=20000):
-    """--mu-min .. --mu-max in steps of --mu-step (both ends included)."""
+
+def add_wannier_options(parser):
+    """The options every command takes for ``--seedname`` input (README, 'Wannier input')."""
+    g = parser.add_argument_group("Wannier90 input (with --seedname)")
+    g.add_argument("--spin-order", choices=["auto", "interlaced", "block"], default="auto",
+                   help="order of spinor Wannier functions: interlaced (up, down per orbital; "
+                        "Wannier90 + QE) or block (all up, then all down; VASP). auto: told "
+                        "from H(R) (time reversal, spin-mixing weight), then the centres")
+    g.add_argument("--structure", metavar="FILE",
+                   help="structure file (POSCAR, QE input/output, cif, ... anything ASE reads) "
+                        "when there is no SEED.win; needs --projections")
+    g.add_argument("--projections", metavar="SPEC",
+                   help="Wannier90 projections with --structure, entries separated by ';', "
+                        "e.g. 'Mo:d;S:p' or 'Ga:sp3;As:sp3'")
+    g.add_argument("--positions", choices=["auto", "full", "diagonal"], default="auto",
+                   help="position matrix r_mn(R): full (a _tb.dat's whole matrix; default when "
+                        "present) or diagonal (orbital positions only)")
+    g.add_argument("--fermi-energy", type=float, metavar="E",
+                   help="Fermi level E_F in eV (default: fermi_energy of SEED.win, if any)")
+    g.add_argument("--fermi-from", metavar="FILE",
+                   help="read E_F from a DFT output (QE scf/nscf output, OUTCAR, .wout, .win)")
+    g.add_argument("--mu-relative", action="store_true",
+                   help="--mu-min/--mu-max are relative to E_F (the JSON keeps absolute mu and E_F)")
+    g.add_argument("--symmetrize-tolerance", type=float, default=None, metavar="E",
+                   help="largest symmetry-breaking part of H(R) (eV) the symmetrizer may remove "
+                        "before the run stops (default: max(0.02, 1%% of max|H|))")
+    g.add_argument("--symprec", type=float, default=DEFAULT_SYMPREC, metavar="A",
+                   help=f"spglib tolerance in Angstrom for every symmetry step "
+                        f"(default {DEFAULT_SYMPREC:g})")
+
+
+def read_seedname(seedname, args=None, quiet=False):
+    """A TightBinding from Wannier90 files with the options of :func:`add_wannier_options`;
+    reading problems become one-line errors.  Prints what the reader decided."""
+    from ..io.wannier90 import load_wannier90
+    kw = {}
+    if args is not None:
+        if (getattr(args, "structure", None) is None) != (getattr(args, "projections", None) is None):
+            raise UserError("--structure and --projections go together")
+        kw = dict(spin_order=args.spin_order, structure=args.structure,
+                  projections=args.projections, position_matrix=args.positions,
+                  fermi_energy=args.fermi_energy, fermi_from=args.fermi_from)
+        if args.fermi_energy is not None and args.fermi_from is not None:
+            raise UserError("give --fermi-energy or --fermi-from, not both")
+    try:
+        tb = load_wannier90(seedname, **kw)
+    except UserError:
+        raise
+    except (OSError, ValueError) as err:
+        raise UserError(f"cannot read Wannier90 data '{seedname}': {err}") from None
+    if not quiet:
+        for line in input_report(tb):
+            print(line)
+    return tb
+
+
+def input_report(tb):
+    """Lines saying what the reader assumed about the files (spin order, cells, basis, ...)."""
+    p = tb.parameters
+    out = [f"read {p.get('source', tb.name)}: {tb.num_wann} Wannier functions, "
+           f"{'2D slab (responses per unit area)' if tb.dimension == 2 else '3D crystal'}"]
+    if "spin_order" in p:
+        out.append(f"  spinor order: {p['spin_order']} ({p.get('spin_order_reason', '')})")
+    for key in ("home_cells", "basis"):
+        if key in p:
+            out.append(f"  {key.replace('_', ' ')}: {p[key]}")
+    if "position_matrix" in p:
+        out.append(f"  position matrix: {p['position_matrix']}")
+    if "fermi_energy" in p:
+        out.append(f"  Fermi level: {p['fermi_energy']:.6f} eV ({p['fermi_energy_source']})")
+    for note in p.get("notes", []):
+        out.append(f"  note: {note}")
+    return out
+
+
+def mu_grid(args, max_points=20000, tb=None):
+    """--mu-min .. --mu-max in steps of --mu-step (both ends included); with --mu-relative
+    shifted by the Fermi level of ``tb``."""
+    for name in ("mu_min", "mu_max", "mu_step"):
+        if not np.isfinite(getattr(args, name)):
+            raise UserError(f"--{name.replace('_', '-')} must be a finite number")
     if args.mu_step <= 0:
         raise UserError("--mu-step must be positive")
     if args.mu_max < args.mu_min:
@@ -13,18 +95,31 @@ def mu_grid(args, max_points=20000):
     n = int(np.floor((args.mu_max - args.mu_min) / args.mu_step + 1e-9)) + 1
     if n > max_points:
         raise UserError(f"{n} chemical potentials: increase --mu-step")
-    return args.mu_min + args.mu_step * np.arange(n)
+    mu = args.mu_min + args.mu_step * np.arange(n)
+    if getattr(args, "mu_relative", False):
+        ef = fermi_level(tb)
+        mu = mu + ef
+    return mu
 
 
-def read_seedname(seedname):
-    """A TightBinding from Wannier90 files; reading problems become one-line errors."""
-    from ..io.wannier90 import load_wannier90
-    try:
-        return load_wannier90(seedname)
-    except UserError:
-        raise
-    except (OSError, ValueError) as err:
-        raise UserError(f"cannot read Wannier90 data '{seedname}': {err}") from None
+def fermi_level(tb):
+    """E_F of a TightBinding read with a Fermi level; UserError otherwise."""
+    ef = None if tb is None else tb.parameters.get("fermi_energy")
+    if ef is None:
+        raise UserError("--mu-relative needs a Fermi level: no fermi_energy in the .win; pass "
+                        "--fermi-energy E or --fermi-from FILE")
+    return float(ef)
+
+
+def mu_record(args, tb, mu):
+    """JSON fields describing the chemical potentials (absolute, and E_F if known)."""
+    rec = {"mu_relative_to_fermi": bool(getattr(args, "mu_relative", False))}
+    ef = tb.parameters.get("fermi_energy") if tb is not None else None
+    if ef is not None:
+        rec["fermi_energy"] = float(ef)
+        rec["fermi_energy_source"] = tb.parameters.get("fermi_energy_source")
+        rec["mu_minus_fermi"] = np.asarray(mu) - float(ef)
+    return rec
 
 
 def apply_magmoms(tb, values):
@@ -33,9 +128,46 @@ def apply_magmoms(tb, values):
     na = len(tb.atoms)
     if na == 0:
         raise UserError("--magmoms: the system has no atoms")
+    if not np.all(np.isfinite(m)):
+        raise UserError("--magmoms: moments must be finite numbers")
     if m.size == na:
         tb.magnetic_moments = [[0.0, 0.0, float(x)] for x in m]
     elif m.size == 3 * na:
         tb.magnetic_moments = m.reshape(na, 3).tolist()
     else:
         raise UserError(f"--magmoms: {m.size} numbers for {na} atoms (need {na} or {3 * na})")
+
+
+def symmetrize_input(tb, args, quiet=False):
+    """Project Wannier input onto its group (:func:`symmetrize_hamiltonian`), refusing when
+    the removed part exceeds --symmetrize-tolerance (default max(20 meV, 1 % of max|H|)):
+    so large a part means the labels or the structure do not describe the file.
+    Returns (tb, report)."""
+    from ..symmetry.hamiltonian import symmetrize_hamiltonian
+    try:
+        tb_sym, report = symmetrize_hamiltonian(tb, symprec=getattr(args, "symprec", None))
+    except ValueError as err:
+        raise UserError(f"cannot symmetrize {args.seedname}: {err} "
+                        f"(use --no-symmetrize-hamiltonian)") from None
+    tol = getattr(args, "symmetrize_tolerance", None)
+    if tol is not None and not (np.isfinite(tol) and tol > 0):
+        raise UserError("--symmetrize-tolerance must be a positive number")
+    limit = tol if tol is not None else max(0.02, 0.01 * report["max_H"])
+    report["tolerance"] = limit
+    if report["removed_max"] > limit:
+        p = tb.parameters
+        raise UserError(
+            f"{args.seedname}: symmetrizing would change H(R) by up to {report['removed_max']:.3g} "
+            f"eV (max|H| {report['max_H']:.3g}, limit {limit:.3g}); likely causes: the spinor order "
+            f"(used {p.get('spin_order', 'n/a')}; try --spin-order), a .win/--structure of "
+            f"another structure, Wannier centres far from their atoms, or a magnet symmetrized "
+            f"with time reversal; check, or raise --symmetrize-tolerance")
+    if not quiet:
+        line = (f"symmetrized H(R) over {report['operations']} space-group operations"
+                f"{' + time reversal' if report['time_reversal'] else ''}: removed part max "
+                f"{report['removed_max']:.2e} {tb.energy_unit} (rms {report['removed_rms']:.2e}), "
+                f"max |H| {report['max_H']:.2f}")
+        if "positions_removed_max" in report:
+            line += f"; position matrix: removed max {report['positions_removed_max']:.2e} A"
+        print(line)
+    return tb_sym, report

@@ -4,7 +4,7 @@ import time
 import numpy as np
 
 from ..errors import UserError
-from ._common import mu_grid, read_seedname
+from ._common import add_wannier_options, mu_grid, mu_record, read_seedname, symmetrize_input
 
 NAME = "fcim"
 HELP = "flexocurrent-induced magnetization f^lambda_{alpha beta}/g_lambda (FCIM paper Eqs. 32-34)"
@@ -61,6 +61,7 @@ def add_arguments(p):
     p.add_argument("--json", required=True, help="output JSON file")
     p.add_argument("--plot", default=None, help="output PNG: f_{alpha x}^lambda/g_lambda vs mu (Fig. 3 g-l layout)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    add_wannier_options(p)
 
 
 def load_system(args, symmetrize=None, quiet=False):
@@ -72,20 +73,10 @@ def load_system(args, symmetrize=None, quiet=False):
     if args.model:
         from ..models import get_model
         return get_model(args.model), None
-    tb = read_seedname(args.seedname)
+    tb = read_seedname(args.seedname, args, quiet=quiet)
     if symmetrize is False or not tb.atoms:
         return tb, None
-    from ..symmetry.hamiltonian import symmetrize_hamiltonian
-    try:
-        tb_sym, report = symmetrize_hamiltonian(tb)
-    except ValueError as err:
-        raise UserError(f"cannot symmetrize {args.seedname}: {err} (use --no-symmetrize-hamiltonian)") from None
-    if not quiet:
-        print(f"symmetrized H(R) over {report['operations']} space-group operations"
-              f"{' + time reversal' if report['time_reversal'] else ''}: removed part max "
-              f"{report['removed_max']:.2e} {tb.energy_unit} (rms {report['removed_rms']:.2e}), "
-              f"max |H| {report['max_H']:.2f}")
-    return tb_sym, report
+    return symmetrize_input(tb, args, quiet=quiet)
 
 
 def run(args):
@@ -117,7 +108,7 @@ def run(args):
         raise UserError("spin response requested but the Hamiltonian is spinless")
     units = args.units or ("natural" if tb.energy_unit != "eV" else "ev-angstrom")
     factor, unit_label = fcim_units(tb, units)
-    mu = mu_grid(args)
+    mu = mu_grid(args, tb=tb)
     parts = ("total", "current", "torque") if args.split else ("total",)
     t0 = time.perf_counter()
     if not args.quiet:
@@ -157,11 +148,12 @@ def run(args):
     except ValueError as err:
         raise UserError(str(err)) from None
     raw = runner.run(tb, calcs, args.nk, symmetry=not args.no_symmetry, progress=not args.quiet,
-                     parallel=parallel)
+                     parallel=parallel, symprec=args.symprec)
     res = {k: cartesian_to_lambda(v) for k, v in raw.items()}
     elapsed = time.perf_counter() - t0
     data = {"mu": mu, "lambda": list(LAMBDAS), "kT": args.kT, "eta": args.eta,
             "index_order": "[mu][alpha][beta][lambda], alpha = moment component, beta = gradient direction"}
+    data.update(mu_record(args, tb, mu))
     for key, val in res.items():
         data[key] = val * factor
     params = {"nk": args.nk, "kT": args.kT, "eta": args.eta, "moments": moments,
@@ -169,6 +161,7 @@ def run(args):
               "energy_unit": tb.energy_unit, "normalization": "per unit area" if tb.dimension == 2 else "per unit volume",
               "formula": "Koyama, Koretsune, Hattori FCIM Eq. (34); parts Eqs. (32), (33)",
               "hamiltonian_symmetrization": sym_report, "kubo": args.kubo,
+              "symprec": args.symprec, "input": tb.parameters if args.seedname else None,
               "g_spin": args.g_spin, "bloch_to_muB": args.bloch_to_muB,
               "kubo_formula": ("Eq. (34) intraband" if args.kubo == "intraband" else
                                "finite-eta Kubo-Bastin, Eqs. (B1)+(B6), all band pairs")}

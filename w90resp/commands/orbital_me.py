@@ -4,7 +4,7 @@ import time
 import numpy as np
 
 from ..errors import UserError
-from ._common import apply_magmoms, mu_grid, read_seedname
+from ._common import add_wannier_options, apply_magmoms, mu_grid, mu_record, read_seedname
 
 NAME = "orbital-me"
 HELP = "intrinsic orbital magnetoelectric chi and magnetothermal alpha of a 2D system"
@@ -39,6 +39,7 @@ def add_arguments(parser):
                         help="do not symmetrize (default for Wannier input without --magmoms)")
     parser.add_argument("--degen-thresh", type=float, default=None, metavar="E",
                         help="bands closer than this are one degenerate group (default 1e-8)")
+    add_wannier_options(parser)
     parser.add_argument("--json", metavar="FILE", required=True, help="output JSON file")
     parser.add_argument("--plot", metavar="FILE", help="PNG of chi and alpha versus mu")
 
@@ -47,7 +48,7 @@ def load_system(args):
     if args.model:
         from ..models import get_model
         return get_model(args.model)
-    return read_seedname(args.seedname)
+    return read_seedname(args.seedname, args)
 
 
 def plot(path, mu, chi, alpha, units, title):
@@ -77,8 +78,8 @@ def run(args):
         raise UserError("--T must be positive (k_B T in energy units)")
     if args.nk < 1:
         raise UserError("--nk must be positive")
-    mu = mu_grid(args)
     tb = load_system(args)
+    mu = mu_grid(args, tb=tb)
     if tb.dimension != 2:
         raise UserError(f"system '{tb.name}' is not 2D: chi^int and alpha^int are defined per "
                         "unit area for 2D systems (periodic along a1, a2)")
@@ -89,10 +90,19 @@ def run(args):
         print("note: no magnetic moments given for Wannier input; running without "
               "symmetrization (time reversal would force chi and alpha to zero)")
         symmetry = False
+    positions_note = None
+    if tb.position_matrix is not None:
+        # Lambda (Eq. 11) needs k-derivatives of the interband connection (metric dipole),
+        # i.e. of the position matrix too; only the orbital-position (diagonal) form exists
+        positions_note = ("diagonal: the orbital-ME family uses orbital positions only (the "
+                          "file's off-diagonal r_mn(R) is not used: Eq. 11 would need its "
+                          "k-derivatives)")
+        print(f"note: position matrix {positions_note}")
+        tb.position_matrix = None
     kw = {} if args.degen_thresh is None else {"degen_thresh": args.degen_thresh}
     t0 = time.time()
     calcs = om.calculators(mu, args.T, tb.cell_measure, quantities=("chi", "alpha"), **kw)
-    res = runner.run(tb, calcs, args.nk, symmetry=symmetry)
+    res = runner.run(tb, calcs, args.nk, symmetry=symmetry, symprec=args.symprec)
     chi_nat = res["chi"][:, 2, :2]
     alpha_nat = res["alpha"][:, 2, :2]
     elapsed = time.time() - t0
@@ -111,10 +121,13 @@ def run(args):
     data = {"mu": mu, "chi": chi, "alpha": alpha, "chi_natural": chi_nat,
             "alpha_natural": alpha_nat, "T": args.T, "nk": args.nk, "symmetry": symmetry,
             "seconds": elapsed}
+    data.update(mu_record(args, tb, mu))
     if si_ok:
         data["T_kelvin"] = args.T / om.K_B_EV
     params = {"T": args.T, "mu_min": args.mu_min, "mu_max": args.mu_max, "mu_step": args.mu_step,
-              "nk": args.nk, "charge": "electrons (e = -|e|)",
+              "nk": args.nk, "charge": "electrons (e = -|e|)", "symprec": args.symprec,
+              "input": tb.parameters if args.seedname else None,
+              "position_matrix_used": positions_note or "diagonal (orbital positions)",
               "reference": "Xiao, Liu, Zhao, Yang, Niu, PRB 103, 045401 (2021), Eqs. 7-11"}
     try:
         write_json(args.json, "intrinsic orbital magnetoelectric / magnetothermal response",

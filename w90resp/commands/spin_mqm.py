@@ -4,7 +4,7 @@ import time
 import numpy as np
 
 from ..errors import UserError
-from ._common import apply_magmoms, mu_grid, read_seedname
+from ._common import add_wannier_options, apply_magmoms, mu_grid, mu_record, read_seedname
 
 NAME = "spin-mqm"
 HELP = "spin magnetic quadrupole moment, spin ME and gravito-ME susceptibilities"
@@ -38,6 +38,7 @@ def add_arguments(parser):
     parser.add_argument("--units", choices=["natural", "paper", "si"], default="natural",
                         help="natural: q = g mu_B/hbar = hbar = k_B = 1; paper: units of Fig. 1 of "
                              "the paper (Rashba models); si: Wannier input in eV/Angstrom")
+    add_wannier_options(parser)
     parser.add_argument("--json", metavar="FILE", required=True, help="output JSON file")
     parser.add_argument("--plot", metavar="FILE", help="PNG with the panels of Figs. 1-2 of the paper")
     parser.add_argument("--plot-mu", type=float, nargs="+", metavar="E",
@@ -83,7 +84,7 @@ def load_system(args):
                             f"{', '.join(LOCAL_MODELS)} only")
         from ..models import get_model
         return get_model(args.model)
-    return read_seedname(args.seedname)
+    return read_seedname(args.seedname, args)
 
 
 def plot_figure(path, mu, T, main, tdep, units_label, title=""):
@@ -132,8 +133,8 @@ def run(args):
         raise UserError("--T must be >= 0")
     if args.nk < 1:
         raise UserError("--nk must be positive")
-    mu = mu_grid(args)
     tb = load_system(args)
+    mu = mu_grid(args, tb=tb)
     if not tb.spinful:
         raise UserError(f"system '{tb.name}' is spinless: the spin MQM needs spinful orbitals")
     if args.magmoms:
@@ -157,7 +158,8 @@ def run(args):
     def compute(mus, T, quantities=None):
         kw = {} if quantities is None else {"quantities": quantities}
         if args.method == "grid":
-            return spin_mqm_response(tb, mus, T, args.nk, symmetry=symmetry, **kw)
+            return spin_mqm_response(tb, mus, T, args.nk, symmetry=symmetry, symprec=args.symprec,
+                                     **kw)
         from ..responses.spin_mqm import polar_response
         p = tb.parameters
         m, al, b = p["mass"], abs(p["alpha"]), abs(p["b"])
@@ -178,6 +180,7 @@ def run(args):
     data = {"mu": mu, "T": args.T, "index_order": ["mu", "a (spin, axial)", "i (field, polar)"],
             "nk": args.nk, "method": args.method,
             "symmetrized": symmetry and args.method == "grid", "elapsed_seconds": round(elapsed, 3)}
+    data.update(mu_record(args, tb, mu))
     for q in QUANTITIES:
         if q in out:
             data[q] = out[q]
@@ -188,7 +191,7 @@ def run(args):
     params = {"model": args.model, "seedname": args.seedname, "T": args.T, "mu_min": args.mu_min,
               "mu_max": args.mu_max, "mu_step": args.mu_step, "nk": args.nk, "method": args.method,
               "nk_radial": args.nk_radial if args.method == "polar" else None, "units": args.units,
-              "g": args.g, "model_parameters": tb.parameters}
+              "g": args.g, "model_parameters": tb.parameters, "symprec": args.symprec}
     try:
         write_json(args.json, "spin MQM / spin ME / gravito-ME (Shitade, Daido, Yanase)", data,
                    units, params, system=system_summary(tb))

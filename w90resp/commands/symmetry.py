@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import UserError
+from ..symmetry.structure import DEFAULT_SYMPREC
 
 NAME = "symmetry"
 HELP = "which response components may be nonzero for a structure or a point group"
@@ -37,7 +38,9 @@ def add_arguments(parser):
                              "3 per atom; 'none' ignores moments stored in the structure file")
     parser.add_argument("--moment-axis", metavar="X", nargs=3, type=float, default=[0.0, 0.0, 1.0],
                         help="Cartesian direction of collinear moments")
-    parser.add_argument("--symprec", type=float, default=1e-5, help="spglib tolerance (Angstrom)")
+    parser.add_argument("--symprec", type=float, default=DEFAULT_SYMPREC, metavar="A",
+                        help=f"spglib tolerance in Angstrom (default {DEFAULT_SYMPREC:g}, the same "
+                             f"as the Hamiltonian symmetrizer of the response commands)")
     parser.add_argument("--json", metavar="FILE", help="also write the result as JSON")
 
 

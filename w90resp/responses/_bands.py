@@ -122,13 +122,38 @@ def band_operator(data_K, name, op):
     return c[key]
 
 
-def velocity(data_K):
-    """Band-basis velocity matrix dH/dk (nk, nb, nb, 3) in energy x length (hbar = 1).
+def has_position_matrix(data_K):
+    """True when the system carries the full position matrix (``AA``) of a _tb.dat."""
+    return data_K.system.has_R_mat("AA")
 
-    WannierBerri's Hamiltonian-gauge derivative with the Wannier centres in the Bloch
-    phase, i.e. v = i[H, r] with r including the orbital positions.
+
+def position_term(data_K):
+    """i (e_n - e_m) Abar_nm (nk, nb, nb, 3): the part of the velocity i[H, r] that comes
+    from the off-diagonal position matrix Abar = r - tau (Wang, Yates, Souza, Vanderbilt,
+    PRB 74, 195118 (2006), Eqs. 25-26: v_nm = dH_nm + i(e_n - e_m) A^H_nm in the
+    Hamiltonian gauge); None without a position matrix.  Its band diagonal, and its block
+    within an exactly degenerate group, vanish."""
+    if not has_position_matrix(data_K):
+        return None
+    c = cache(data_K)
+    if "v_position" not in c:
+        E = data_K.E_K
+        A = data_K.Xbar("AA")
+        c["v_position"] = 1j * (E[:, :, None] - E[:, None, :])[..., None] * A
+    return c["v_position"]
+
+
+def velocity(data_K):
+    """Band-basis velocity matrix (nk, nb, nb, 3) in energy x length (hbar = 1).
+
+    v = i[H, r]: WannierBerri's Hamiltonian-gauge dH/dk (orbital positions tau in the
+    Bloch phase) plus, when the system holds the full position matrix, the term of
+    :func:`position_term`.  Then A_nm = i v_nm / (e_m - e_n) (n != m) is the whole
+    interband Berry connection (WannierBerri's ``get_A_H`` with external terms).
     """
-    return data_K.Xbar("Ham", 1)
+    v = data_K.Xbar("Ham", 1)
+    extra = position_term(data_K)
+    return v if extra is None else v + extra
 
 
 def groups(data_K, thresh):

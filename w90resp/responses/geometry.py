@@ -419,7 +419,7 @@ def _wannier_derivative(data_K, ab):
     return Xk
 
 
-def band_derivatives(data_K, comps):
+def band_derivatives(data_K, comps, positions=False):
     """Band-basis matrices of Hamiltonian k-derivatives on a WannierBerri chunk, cached.
 
     ``comps``: index tuples, (a,) for v^a = <m|d_a H|n> and (a, b) for
@@ -428,9 +428,20 @@ def band_derivatives(data_K, comps):
     ``data_K.Xbar('Ham', 1)`` and ``Xbar('Ham', 2)``, but only the requested components
     are Fourier transformed and rotated (U^dagger X U by batched matmul).  Cached on the
     chunk, so the calculators of one run share them.
+
+    ``positions``: first derivatives become the velocity i[H, r] with the full position
+    matrix when the system has one (:func:`w90resp.responses._bands.position_term`);
+    second derivatives are always those of H alone.
     """
     comps = [tuple(sorted(ab)) for ab in comps]
     c = _bands.cache(data_K)
+    extra = _bands.position_term(data_K) if positions else None
+    if extra is not None:
+        out = []
+        for ab in comps:
+            (X,) = band_derivatives(data_K, [ab])
+            out.append(X + extra[..., ab[0]] if len(ab) == 1 else X)
+        return out
     for ab in dict.fromkeys(comps):
         key = ("ham_der_band", ab)
         if key in c:

@@ -446,7 +446,7 @@ class SpinMQM(Calculator):
         key = ("spin_mqm_geometry", float(self.degen_thresh), self._spin_key)
         if key not in c:
             E = data_K.E_K
-            vl = geometry.band_derivatives(data_K, [(0,), (1,), (2,)])
+            vl = geometry.band_derivatives(data_K, [(0,), (1,), (2,)], positions=True)
             Sb = onsite_band_matrices(data_K.UU_K, self.spin,
                                       geometry.eigenvectors_dagger(data_K))
             Om, mom = _band_geometry(vl, [Sb[:, a] for a in range(3)], E, self.degen_thresh)
@@ -526,7 +526,7 @@ def spin_mqm_calculators(tb, mu, T, quantities=QUANTITIES, charge=1.0,
 
 
 def spin_mqm_response(tb, mu, T, nk, quantities=QUANTITIES, symmetry=True, charge=1.0,
-                      degen_thresh=DEGEN_THRESH, progress=False, system=None):
+                      degen_thresh=DEGEN_THRESH, progress=False, system=None, symprec=None):
     r"""Spin MQM (8a), spin ME (19a), gravito-ME (19b), (20) of ``tb`` on an nk grid.
 
     Parameters
@@ -552,7 +552,8 @@ def spin_mqm_response(tb, mu, T, nk, quantities=QUANTITIES, symmetry=True, charg
                       "reversal and the symmetrized (time-reversal-odd) tensors vanish; set "
                       "tb.magnetic_moments or use symmetry=False", stacklevel=2)
     calcs = spin_mqm_calculators(tb, mu, T, quantities, charge, degen_thresh)
-    res = run(tb, calcs, nk, symmetry=symmetry, progress=progress, system=system)
+    res = run(tb, calcs, nk, symmetry=symmetry, progress=progress, system=system,
+              symprec=symprec)
     out = {"mu": mu, "T": float(T_arr[0]) if scalar else T_arr}
     for q in quantities:
         if scalar:

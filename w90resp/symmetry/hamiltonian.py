@@ -111,9 +111,13 @@ def _time_reversal_matrix(tb):
     return T
 
 
-def space_group_operations(tb, symprec=1e-3):
-    """Cartesian (g, t) pairs of the space group of ``tb.atoms`` (spglib)."""
+def space_group_operations(tb, symprec=None):
+    """Cartesian (g, t) pairs of the space group of ``tb.atoms`` (spglib; ``symprec``
+    Angstrom, default :data:`w90resp.symmetry.structure.DEFAULT_SYMPREC`)."""
     import spglib
+    from .structure import DEFAULT_SYMPREC
+    if symprec is None:
+        symprec = DEFAULT_SYMPREC
     lat = tb.real_lattice
     species = sorted({a[0] for a in tb.atoms})
     numbers = [species.index(a[0]) for a in tb.atoms]
@@ -158,7 +162,54 @@ def _transform(tb, H, D, shifts, g_red):
     return out
 
 
-def symmetrize_hamiltonian(tb, time_reversal=None, symprec=1e-3):
+def _symmetrize_positions(tb, ops, apply, T, time_reversal):
+    """Project the position matrix onto the group, as H: with Abar = r - tau (tau the
+    orbital positions on the R = 0 diagonal), an operation {g|t} acting as O gives
+    O r O^dagger = g^-1 (r - t), so the symmetric part is the average of g (O Abar O^dagger)
+    over the operations (and of T Abar* T^dagger for time reversal: r is even and real).
+    Returns ({R: (nw, nw, 3)} of the full r, report entries)."""
+    nw = tb.num_wann
+    tau = np.asarray(tb.positions, float)
+    d = np.arange(nw)
+    Abar = {}
+    for R, r in tb.position_matrix.items():
+        a = np.array(r, dtype=complex)
+        if R == (0, 0, 0):
+            a[d, d] -= tau
+        Abar[R] = a
+    comps = [{R: a[..., c] for R, a in Abar.items()} for c in range(3)]
+    terms = []
+    for g, t in ops:
+        rot = [apply(comp, g, t) for comp in comps]
+        keys = set().union(*rot)
+        zero = np.zeros((nw, nw), dtype=complex)
+        terms.append({R: np.einsum("ab,bmn->mna", g, np.array([rc.get(R, zero) for rc in rot]))
+                      for R in keys})
+    if time_reversal:
+        for Ag in list(terms):
+            if T is not None:
+                terms.append({R: np.einsum("ij,jkc,lk->ilc", T, a.conj(), T.conj())
+                              for R, a in Ag.items()})
+            else:
+                terms.append({R: a.conj() for R, a in Ag.items()})
+    out = {}
+    for Ag in terms:
+        for R, a in Ag.items():
+            out.setdefault(R, np.zeros((nw, nw, 3), dtype=complex))
+            out[R] += a / len(terms)
+    zero3 = np.zeros((nw, nw, 3), dtype=complex)
+    removed = max(np.abs(Abar.get(R, zero3) - out.get(R, zero3)).max() for R in set(Abar) | set(out))
+    scale = max(np.abs(a).max() for a in Abar.values())
+    full = {}
+    for R, a in out.items():
+        a = a.copy()
+        if R == (0, 0, 0):
+            a[d, d] += tau
+        full[R] = a
+    return full, {"positions_removed_max": float(removed), "positions_max_offdiagonal": float(scale)}
+
+
+def symmetrize_hamiltonian(tb, time_reversal=None, symprec=None):
     """Project ``tb`` onto its space group (+ time reversal); returns (new tb, report).
 
     ``time_reversal``: default True unless ``tb.magnetic_moments`` is set.  The report
@@ -201,15 +252,20 @@ def symmetrize_hamiltonian(tb, time_reversal=None, symprec=1e-3):
     zero = np.zeros((tb.num_wann, tb.num_wann), dtype=complex)
     diff = [H0.get(R, zero) - Hs.get(R, zero) for R in keys]
     diffs = np.array([np.abs(d).max() for d in diff])
+    pos_sym, pos_report = None, {}
+    if tb.position_matrix is not None:
+        pos_sym, pos_report = _symmetrize_positions(tb, ops, apply, T, time_reversal)
     new = TightBinding(name=tb.name + "-sym", real_lattice=tb.real_lattice, orbitals=tb.orbitals,
                        hoppings=Hs, periodic=tb.periodic, energy_unit=tb.energy_unit,
                        length_unit=tb.length_unit, atoms=tb.atoms,
                        parameters=dict(tb.parameters, symmetrized=True),
-                       quadrupole_sites=tb.quadrupole_sites, magnetic_moments=tb.magnetic_moments)
+                       quadrupole_sites=tb.quadrupole_sites, magnetic_moments=tb.magnetic_moments,
+                       position_matrix=pos_sym)
     report = {
         "operations": len(ops), "time_reversal": bool(time_reversal),
         "max_H": float(max(np.abs(h).max() for h in H0.values())),
         "removed_max": float(diffs.max()),
         "removed_rms": float(np.sqrt(np.mean([np.mean(np.abs(d) ** 2) for d in diff]))),
     }
+    report.update(pos_report)
     return new, report

@@ -18,6 +18,13 @@ from ..errors import InputFileError, UserError
 from .pointgroups import closure, describe, _canonical
 
 
+
+#: spglib tolerance (Angstrom) used by every symmetry step unless the user gives another:
+#: the point-group table, the k-point reduction and the Hamiltonian symmetrizer.  Wannier90
+#: and DFT files often carry positions to 1e-4..1e-6 relative accuracy, so spglib's own
+#: default (1e-5) can miss operations that the Hamiltonian has.
+DEFAULT_SYMPREC = 1e-3
+
 def cartesian_rotation(lattice, W):
     """Cartesian matrix of a rotation W given in fractional coordinates (lattice rows)."""
     L = np.asarray(lattice, float)
@@ -40,7 +47,7 @@ def _moments(magmoms, natoms, moment_axis):
     return m
 
 
-def point_group_from_cell(lattice, positions, numbers, magmoms=None, symprec=1e-5,
+def point_group_from_cell(lattice, positions, numbers, magmoms=None, symprec=DEFAULT_SYMPREC,
                           moment_axis=(0.0, 0.0, 1.0)):
     """Point group of a crystal.
 
@@ -127,46 +134,27 @@ def read_structure(path):
         raise InputFileError(path, f"ASE could not read the structure ({type(err).__name__}: {err})")
 
 
-def _block(text, name):
-    m = re.search(rf"^\s*begin\s+{name}\s*$(.*?)^\s*end\s+{name}\s*$", text,
-                  re.IGNORECASE | re.MULTILINE | re.DOTALL)
-    if not m:
-        return None
-    lines = [ln.split("!")[0].split("#")[0].strip() for ln in m.group(1).splitlines()]
-    return [ln for ln in lines if ln]
-
-
 def read_win(path):
-    """Minimal reader for the structure in a Wannier90 ``.win`` file
-    (``unit_cell_cart`` and ``atoms_frac`` or ``atoms_cart``; ``bohr`` units allowed)."""
+    """The structure of a Wannier90 ``.win`` file as ASE ``Atoms`` (read by the package's
+    one ``.win`` reader, :func:`w90resp.io.win.read_win`)."""
     from ase import Atoms
-    text = open(path).read()
-    bohr = 0.529177210903
-    cell = _block(text, "unit_cell_cart")
-    if not cell:
+    from ..io.win import read_win as _read
+    win = _read(path)
+    if win.lattice is None:
         raise InputFileError(path, "no unit_cell_cart block")
-    scale = 1.0
-    if cell[0].lower() in ("bohr", "ang"):
-        scale = bohr if cell[0].lower() == "bohr" else 1.0
-        cell = cell[1:]
-    lattice = np.array([[float(x) for x in ln.split()[:3]] for ln in cell[:3]]) * scale
-    frac = _block(text, "atoms_frac")
-    cart = _block(text, "atoms_cart")
-    rows = frac if frac else cart
-    if not rows:
+    if not win.atoms:
         raise InputFileError(path, "no atoms_frac or atoms_cart block")
-    cscale = 1.0
-    if not frac and rows[0].lower() in ("bohr", "ang"):
-        cscale = bohr if rows[0].lower() == "bohr" else 1.0
-        rows = rows[1:]
-    symbols = [re.sub(r"[^A-Za-z].*$", "", ln.split()[0]) for ln in rows]
-    xyz = np.array([[float(x) for x in ln.split()[1:4]] for ln in rows])
-    if frac:
-        return Atoms(symbols=symbols, scaled_positions=xyz, cell=lattice, pbc=True)
-    return Atoms(symbols=symbols, positions=xyz * cscale, cell=lattice, pbc=True)
+    symbols = [re.sub(r"[^A-Za-z].*$", "", lab) for lab, _ in win.atoms]
+    try:
+        atoms = Atoms(symbols=symbols, positions=[p for _, p in win.atoms], cell=win.lattice,
+                      pbc=True)
+    except KeyError as err:
+        raise InputFileError(path, f"atom label {err} is not a chemical symbol",
+                             win.atoms_line) from None
+    return atoms
 
 
-def point_group_from_structure(atoms_or_path, magmoms=None, symprec=1e-5,
+def point_group_from_structure(atoms_or_path, magmoms=None, symprec=DEFAULT_SYMPREC,
                                moment_axis=(0.0, 0.0, 1.0)):
     """Point group of an ASE ``Atoms`` object or of a structure file (anything ASE reads,
     e.g. Quantum ESPRESSO input/output, plus Wannier90 ``.win``).
