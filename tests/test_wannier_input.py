@@ -29,8 +29,7 @@ def _mosse_copy(tmp_path, order):
     d = read_tb(MOSSE + "_tb.dat")
     nw = d.ham.shape[1]
     p = np.arange(nw) if order == "interlaced" else np.r_[np.arange(0, nw, 2), np.arange(1, nw, 2)]
-    hop = {tuple(int(x) for x in R): h[np.ix_(p, p)] / w
-           for R, h, w in zip(d.rvecs, d.ham, d.ndegen)}
+    hop = {tuple(int(x) for x in R): h[np.ix_(p, p)] for R, h in zip(d.rvecs, d.ham)}
     seed = str(tmp_path / order / "MoSSe")
     os.makedirs(os.path.dirname(seed))
     write_hr(_raw_tb(hop, d.lattice, nw), seed + "_hr.dat")

@@ -73,6 +73,14 @@ def win_from_structure(structure, projections, spinors, path_label="--projection
     return win
 
 
+def _win_true(win, keyword, default=False):
+    """Boolean keyword of a .win (Wannier90 logical syntax)."""
+    kw = win.keywords.get(keyword)
+    if kw is None:
+        return default
+    return kw[0].strip().lower().strip(".") in ("true", "t")
+
+
 def _read_hamiltonian(tb_path, hr_path, mp_grid, herm_tol, src):
     """(lattice or None, rvecs, ham, pos, path) with the degeneracy sum rule checked
     against ``mp_grid`` unless every weight is 1 (files written by WannierBerri, whose
@@ -174,6 +182,21 @@ def load_wannier90(seedname, orbitals=None, spin_order=None, periodic=None,
                                                                 herm_tol, src)
     nw = ham.shape[1]
     notes = []
+    mdrs = "no _wsvec.dat"
+    ws_path = _existing(seedname + "_wsvec.dat")
+    if ws_path is not None:
+        from .mdrs import apply_wsvec, read_wsvec
+        use_ws, wsvec = read_wsvec(ws_path)
+        if use_ws:
+            rvecs, ham, pos = apply_wsvec(rvecs, ham, pos, wsvec, ws_path)
+            mdrs = f"applied ({os.path.basename(ws_path)}, use_ws_distance = true)"
+        else:
+            mdrs = "use_ws_distance = false"
+    elif win is not None and _win_true(win, "use_ws_distance", default=True):
+        mdrs = "no _wsvec.dat"
+        notes.append(f"{win_path} uses use_ws_distance (the Wannier90 default) but there is no "
+                     f"{os.path.basename(seedname)}_wsvec.dat: H(R) read without the MDRS "
+                     f"images, which can break symmetry on coarse grids")
     tb_centres = None
     if pos is not None:
         i0 = int(np.nonzero(np.all(rvecs == 0, axis=1))[0][0])
@@ -358,7 +381,8 @@ def load_wannier90(seedname, orbitals=None, spin_order=None, periodic=None,
 
     hoppings = {tuple(int(x) for x in R): h for R, h in zip(rvecs, ham)}
     pmat = ({tuple(int(x) for x in R): r for R, r in zip(rvecs, pos)} if use_full else None)
-    params = {"source": os.path.basename(ham_path), "home_cells": home, "basis": pure_note,
+    params = {"source": os.path.basename(ham_path), "mdrs": mdrs, "home_cells": home,
+              "basis": pure_note,
               "position_matrix": pm_kind}
     if any(o.spin != "none" for o in orbs):
         params["spin_order"] = _order_of(orbs)
