@@ -300,7 +300,11 @@ def test_command_line_model_and_seedname(tmp_path):
                  "--plot", str(tmp_path / "a.png")]) == 0
     assert main(["orbital-me", "--seedname", str(tmp_path / "ptafm"), "--magmoms", "3", "-3",
                  *common, "--json", str(b)]) == 0
-    assert main(["orbital-me", "--seedname", str(tmp_path / "ptafm"), *common, "--json", str(c)]) == 0
+    # without --magmoms the magnet is refused; unsymmetrized on request it runs
+    assert main(["orbital-me", "--seedname", str(tmp_path / "ptafm"), *common, "--json", str(c)]) == 2
+    assert not c.exists()
+    assert main(["orbital-me", "--seedname", str(tmp_path / "ptafm"), *common, "--no-symmetry",
+                 "--no-symmetrize-hamiltonian", "--json", str(c)]) == 0
     da, db, dc = (json.loads(p.read_text()) for p in (a, b, c))
     assert len(da["mu"]) == 9 and np.shape(da["chi"]) == (9, 2) and np.shape(da["alpha"]) == (9, 2)
     scale = np.abs(da["chi"]).max()

@@ -94,7 +94,11 @@ def test_seedname_si_units_and_magmoms(tmp_path):
     seed = _write_wannier90(tmp_path)
     common = ["spin-mqm", "--seedname", seed, "--T", "0.01", "--mu-min", "0.0", "--mu-max", "0.2",
               "--mu-step", "0.1", "--nk", "24"]
-    assert main(common + ["--json", str(tmp_path / "n.json")]) == 0
+    # a magnet read without --magmoms: refused (time reversal would erase its exchange)
+    assert main(common + ["--json", str(tmp_path / "r.json")]) == 2
+    assert not (tmp_path / "r.json").exists()
+    assert main(common + ["--no-symmetrize-hamiltonian", "--no-symmetry",
+                          "--json", str(tmp_path / "n.json")]) == 0
     assert main(common + ["--magmoms", "1", "0", "--units", "si", "--json", str(tmp_path / "s.json")]) == 0
     n = json.loads((tmp_path / "n.json").read_text())
     s = json.loads((tmp_path / "s.json").read_text())

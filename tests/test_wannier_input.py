@@ -76,7 +76,7 @@ def test_block_and_interlaced_copies_give_identical_results(tmp_path, capsys):
                "--json", str(tmp_path / "c.json"), "--spin-order", "interlaced"])
     assert rc != 0
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "spinor order" in err[0] and "--symmetrize-tolerance" in err[0]
+    assert len(err) == 1 and "spinor order" in err[0] and "--spin-order" in err[0]
     assert not os.path.exists(tmp_path / "c.json")
 
 

@@ -30,6 +30,16 @@ def add_wannier_options(parser):
                    help="read E_F from a DFT output (QE scf/nscf output, OUTCAR, .wout, .win)")
     g.add_argument("--mu-relative", action="store_true",
                    help="--mu-min/--mu-max are relative to E_F (the JSON keeps absolute mu and E_F)")
+    g.add_argument("--magmoms", type=float, nargs="+", metavar="M",
+                   help="magnetic moments of the atoms: one z value or three numbers per atom "
+                        "(in .win atom order). Sets the magnetic space group used to "
+                        "symmetrize H(R) and the k-sum; without it the input is taken as "
+                        "nonmagnetic (time reversal), and refused if H(R) shows an exchange "
+                        "splitting")
+    g.add_argument("--no-symmetrize-hamiltonian", action="store_true",
+                   help="keep a Wannier Hamiltonian as read (by default it is projected onto "
+                        "its space group + time reversal, or its magnetic group with "
+                        "--magmoms, and the removed part is reported)")
     g.add_argument("--symmetrize-tolerance", type=float, default=None, metavar="E",
                    help="largest symmetry-breaking part of H(R) (eV) the symmetrizer may remove "
                         "before the run stops (default: max(0.02, 1%% of max|H|))")
@@ -143,17 +153,34 @@ def symmetrize_input(tb, args, quiet=False):
     the removed part exceeds --symmetrize-tolerance (default max(20 meV, 1 % of max|H|)):
     so large a part means the labels or the structure do not describe the file.
     Returns (tb, report)."""
-    from ..symmetry.hamiltonian import symmetrize_hamiltonian
+    from ..symmetry.hamiltonian import exchange_splitting, symmetrize_hamiltonian
+    tol = getattr(args, "symmetrize_tolerance", None)
+    if tol is not None and not (np.isfinite(tol) and tol > 0):
+        raise UserError("--symmetrize-tolerance must be a positive number")
+    max_h = max(float(np.abs(h).max()) for h in tb.hoppings.values())
+    limit = tol if tol is not None else max(0.02, 0.01 * max_h)
+    if tb.magnetic_moments is None:
+        ex = exchange_splitting(tb)
+        if ex and max(ex.values()) > limit:
+            site = max(ex, key=ex.get)
+            species = next(o.species for o in tb.orbitals if o.site == site)
+            raise UserError(
+                f"{args.seedname}: H(R) has a time-odd on-site part (exchange splitting) of "
+                f"{ex[site]:.3g} eV on atom {site + 1} ({species}), which time-reversal "
+                f"symmetrization would destroy: a magnet (pass --magmoms, one z value or 3 "
+                f"numbers per atom) or a wrong spinor order (used "
+                f"{tb.parameters.get('spin_order', 'n/a')}; see --spin-order)")
     try:
         tb_sym, report = symmetrize_hamiltonian(tb, symprec=getattr(args, "symprec", None))
     except ValueError as err:
         raise UserError(f"cannot symmetrize {args.seedname}: {err} "
                         f"(use --no-symmetrize-hamiltonian)") from None
-    tol = getattr(args, "symmetrize_tolerance", None)
-    if tol is not None and not (np.isfinite(tol) and tol > 0):
-        raise UserError("--symmetrize-tolerance must be a positive number")
-    limit = tol if tol is not None else max(0.02, 0.01 * report["max_H"])
     report["tolerance"] = limit
+    if tb.magnetic_moments is not None:
+        ex0, ex1 = exchange_splitting(tb), exchange_splitting(tb_sym)
+        if ex0:
+            report["exchange_splitting_read"] = max(ex0.values())
+            report["exchange_splitting_symmetrized"] = max(ex1.values())
     if report["removed_max"] > limit:
         p = tb.parameters
         raise UserError(
@@ -163,11 +190,26 @@ def symmetrize_input(tb, args, quiet=False):
             f"another structure, Wannier centres far from their atoms, or a magnet symmetrized "
             f"with time reversal; check, or raise --symmetrize-tolerance")
     if not quiet:
-        line = (f"symmetrized H(R) over {report['operations']} space-group operations"
-                f"{' + time reversal' if report['time_reversal'] else ''}: removed part max "
+        group = (f"{report['operations']} magnetic space-group operations "
+                 f"({report['antiunitary_operations']} with time reversal)"
+                 if report["magnetic_group"] else
+                 f"{report['operations']} space-group operations + time reversal")
+        line = (f"symmetrized H(R) over {group}: removed part max "
                 f"{report['removed_max']:.2e} {tb.energy_unit} (rms {report['removed_rms']:.2e}), "
                 f"max |H| {report['max_H']:.2f}")
         if "positions_removed_max" in report:
             line += f"; position matrix: removed max {report['positions_removed_max']:.2e} A"
         print(line)
     return tb_sym, report
+
+
+def prepare_wannier_input(args, quiet=False):
+    """--seedname input as every response command uses it: read (options of
+    :func:`add_wannier_options`), --magmoms, then symmetrized with the right group unless
+    --no-symmetrize-hamiltonian.  Returns (tb, symmetrization report or None)."""
+    tb = read_seedname(args.seedname, args, quiet=quiet)
+    if args.magmoms:
+        apply_magmoms(tb, args.magmoms)
+    if args.no_symmetrize_hamiltonian or not tb.atoms:
+        return tb, None
+    return symmetrize_input(tb, args, quiet=quiet)

@@ -4,7 +4,7 @@ import time
 import numpy as np
 
 from ..errors import UserError
-from ._common import add_wannier_options, mu_grid, mu_record, read_seedname, symmetrize_input
+from ._common import add_wannier_options, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
 
 NAME = "fcim"
 HELP = "flexocurrent-induced magnetization f^lambda_{alpha beta}/g_lambda (FCIM paper Eqs. 32-34)"
@@ -51,9 +51,6 @@ def add_arguments(p):
     p.add_argument("--quadrupole-species", default=None,
                    help="comma-separated species carrying Q_lambda (default: model's choice; all p, d shells for Wannier input)")
     p.add_argument("--no-symmetry", action="store_true", help="do not use the point group (no K-point reduction or symmetrization)")
-    p.add_argument("--no-symmetrize-hamiltonian", action="store_true",
-                   help="keep a Wannier Hamiltonian as read (by default it is projected onto its "
-                        "space group + time reversal first, and the removed part is reported)")
     p.add_argument("--workers", type=int, default=None,
                    help="run the k-sum on N local Ray worker processes (needs w90resp[parallel])")
     p.add_argument("--ray-address", default=None,
@@ -64,19 +61,15 @@ def add_arguments(p):
     add_wannier_options(p)
 
 
-def load_system(args, symmetrize=None, quiet=False):
-    """A TightBinding from --model or --seedname (shared by the sub-commands).
-
-    Wannier input is projected onto its space group (+ time reversal) unless
-    ``symmetrize`` is False; returns (tb, report or None).
-    """
+def load_system(args, quiet=False):
+    """(tb, symmetrization report or None) from --model or --seedname."""
     if args.model:
         from ..models import get_model
-        return get_model(args.model), None
-    tb = read_seedname(args.seedname, args, quiet=quiet)
-    if symmetrize is False or not tb.atoms:
+        tb = get_model(args.model)
+        if args.magmoms:
+            apply_magmoms(tb, args.magmoms)
         return tb, None
-    return symmetrize_input(tb, args, quiet=quiet)
+    return prepare_wannier_input(args, quiet=quiet)
 
 
 def run(args):
@@ -93,7 +86,7 @@ def run(args):
         raise UserError("--kT and --eta must be positive")
     if args.nk < 2:
         raise UserError("--nk must be at least 2")
-    tb, sym_report = load_system(args, symmetrize=not args.no_symmetrize_hamiltonian, quiet=args.quiet)
+    tb, sym_report = load_system(args, quiet=args.quiet)
     if args.quadrupole_species:
         species = {s.strip() for s in args.quadrupole_species.split(",")}
         known = {o.species for o in tb.orbitals}

@@ -4,7 +4,7 @@ import time
 import numpy as np
 
 from ..errors import UserError
-from ._common import add_wannier_options, apply_magmoms, mu_grid, mu_record, read_seedname
+from ._common import add_wannier_options, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
 
 NAME = "orbital-me"
 HELP = "intrinsic orbital magnetoelectric chi and magnetothermal alpha of a 2D system"
@@ -32,11 +32,9 @@ def add_arguments(parser):
     parser.add_argument("--mu-max", type=float, required=True, metavar="E")
     parser.add_argument("--mu-step", type=float, required=True, metavar="E")
     parser.add_argument("--nk", type=int, default=96, help="k points per periodic direction")
-    parser.add_argument("--magmoms", type=float, nargs="+", metavar="M",
-                        help="magnetic moments of the atoms (one z value or 3 numbers per atom) "
-                             "for the symmetry of Wannier input")
     parser.add_argument("--no-symmetry", action="store_true",
-                        help="do not symmetrize (default for Wannier input without --magmoms)")
+                        help="no symmetry in the k-sum (no k-point reduction, results not "
+                             "symmetrized)")
     parser.add_argument("--degen-thresh", type=float, default=None, metavar="E",
                         help="bands closer than this are one degenerate group (default 1e-8)")
     add_wannier_options(parser)
@@ -48,7 +46,9 @@ def load_system(args):
     if args.model:
         from ..models import get_model
         return get_model(args.model)
-    return read_seedname(args.seedname, args)
+    tb, report = prepare_wannier_input(args)
+    tb.parameters = dict(tb.parameters, hamiltonian_symmetrization=report)
+    return tb
 
 
 def plot(path, mu, chi, alpha, units, title):
@@ -83,13 +83,9 @@ def run(args):
     if tb.dimension != 2:
         raise UserError(f"system '{tb.name}' is not 2D: chi^int and alpha^int are defined per "
                         "unit area for 2D systems (periodic along a1, a2)")
-    if args.magmoms:
+    if args.magmoms and args.model:
         apply_magmoms(tb, args.magmoms)
     symmetry = not args.no_symmetry
-    if symmetry and args.seedname and tb.magnetic_moments is None:
-        print("note: no magnetic moments given for Wannier input; running without "
-              "symmetrization (time reversal would force chi and alpha to zero)")
-        symmetry = False
     positions_note = None
     if tb.position_matrix is not None:
         # Lambda (Eq. 11) needs k-derivatives of the interband connection (metric dipole),

@@ -4,7 +4,7 @@ import time
 import numpy as np
 
 from ..errors import UserError
-from ._common import add_wannier_options, apply_magmoms, mu_grid, mu_record, read_seedname
+from ._common import add_wannier_options, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
 
 NAME = "spin-mqm"
 HELP = "spin magnetic quadrupole moment, spin ME and gravito-ME susceptibilities"
@@ -52,11 +52,9 @@ def add_arguments(parser):
     model.add_argument("--lattice-constant", type=float,
                        help="rashba-fm lattice constant (default 0.25/(m alpha))")
     model.add_argument("--order", type=int, help="rashba-fm finite-difference order (default 16)")
-    parser.add_argument("--magmoms", type=float, nargs="+", metavar="M",
-                        help="magnetic moments of the atoms (one z value or 3 numbers per atom) "
-                             "for the symmetry of Wannier input")
     parser.add_argument("--no-symmetry", action="store_true",
-                        help="do not symmetrize (default for Wannier input without --magmoms)")
+                        help="no symmetry in the k-sum (no k-point reduction, results not "
+                             "symmetrized)")
     parser.add_argument("--g", type=float, default=2.0, help="spin g factor for --units si")
 
 
@@ -84,7 +82,9 @@ def load_system(args):
                             f"{', '.join(LOCAL_MODELS)} only")
         from ..models import get_model
         return get_model(args.model)
-    return read_seedname(args.seedname, args)
+    tb, report = prepare_wannier_input(args)
+    tb.parameters = dict(tb.parameters, hamiltonian_symmetrization=report)
+    return tb
 
 
 def plot_figure(path, mu, T, main, tdep, units_label, title=""):
@@ -137,13 +137,9 @@ def run(args):
     mu = mu_grid(args, tb=tb)
     if not tb.spinful:
         raise UserError(f"system '{tb.name}' is spinless: the spin MQM needs spinful orbitals")
-    if args.magmoms:
+    if args.magmoms and args.model:
         apply_magmoms(tb, args.magmoms)
     symmetry = not args.no_symmetry
-    if symmetry and args.seedname and tb.magnetic_moments is None:
-        print("note: no magnetic moments given for Wannier input; running without "
-              "symmetrization (time reversal would force every tensor to zero)")
-        symmetry = False
     try:
         factors = unit_factors(tb, args.units, g=args.g)
     except ValueError as err:

@@ -166,7 +166,8 @@ def _symmetrize_positions(tb, ops, apply, T, time_reversal):
     """Project the position matrix onto the group, as H: with Abar = r - tau (tau the
     orbital positions on the R = 0 diagonal), an operation {g|t} acting as O gives
     O r O^dagger = g^-1 (r - t), so the symmetric part is the average of g (O Abar O^dagger)
-    over the operations (and of T Abar* T^dagger for time reversal: r is even and real).
+    over the operations (g, t, tr) (then T Abar* T^dagger where tr, and for plain time
+    reversal: r is even and real).
     Returns ({R: (nw, nw, 3)} of the full r, report entries)."""
     nw = tb.num_wann
     tau = np.asarray(tb.positions, float)
@@ -178,20 +179,22 @@ def _symmetrize_positions(tb, ops, apply, T, time_reversal):
             a[d, d] -= tau
         Abar[R] = a
     comps = [{R: a[..., c] for R, a in Abar.items()} for c in range(3)]
+    def reverse(Ag):
+        if T is not None:
+            return {R: np.einsum("ij,jkc,lk->ilc", T, a.conj(), T.conj()) for R, a in Ag.items()}
+        return {R: a.conj() for R, a in Ag.items()}
+
     terms = []
-    for g, t in ops:
+    for g, t, tr in ops:
         rot = [apply(comp, g, t) for comp in comps]
         keys = set().union(*rot)
         zero = np.zeros((nw, nw), dtype=complex)
-        terms.append({R: np.einsum("ab,bmn->mna", g, np.array([rc.get(R, zero) for rc in rot]))
-                      for R in keys})
+        Ag = {R: np.einsum("ab,bmn->mna", g, np.array([rc.get(R, zero) for rc in rot]))
+              for R in keys}
+        terms.append(reverse(Ag) if tr else Ag)
     if time_reversal:
         for Ag in list(terms):
-            if T is not None:
-                terms.append({R: np.einsum("ij,jkc,lk->ilc", T, a.conj(), T.conj())
-                              for R, a in Ag.items()})
-            else:
-                terms.append({R: a.conj() for R, a in Ag.items()})
+            terms.append(reverse(Ag))
     out = {}
     for Ag in terms:
         for R, a in Ag.items():
@@ -209,6 +212,45 @@ def _symmetrize_positions(tb, ops, apply, T, time_reversal):
     return full, {"positions_removed_max": float(removed), "positions_max_offdiagonal": float(scale)}
 
 
+def magnetic_operations(tb, symprec=None):
+    """Cartesian (g, t, tr) of the magnetic space group of ``tb.atoms`` with
+    ``tb.magnetic_moments`` (spglib ``get_magnetic_symmetry``; moments are axial vectors,
+    so collinear and non-collinear moments are treated alike): ``tr`` marks the
+    antiunitary operations {g|t} x time reversal, which reverse the moments."""
+    import spglib
+    from .structure import DEFAULT_SYMPREC
+    if symprec is None:
+        symprec = DEFAULT_SYMPREC
+    lat = tb.real_lattice
+    species = sorted({a[0] for a in tb.atoms})
+    numbers = [species.index(a[0]) for a in tb.atoms]
+    pos = np.array([a[1] for a in tb.atoms]) @ np.linalg.inv(lat)
+    mag = np.asarray(tb.magnetic_moments, float).reshape(len(tb.atoms), 3)
+    sym = spglib.get_magnetic_symmetry((lat, pos, numbers, mag), symprec=symprec)
+    if sym is None:
+        raise ValueError("spglib found no magnetic symmetry for these atoms and moments")
+    ops = []
+    for W, t, tr in zip(sym["rotations"], sym["translations"], sym["time_reversals"]):
+        g = lat.T @ W @ np.linalg.inv(lat.T)
+        ops.append((g, t @ lat, bool(tr)))
+    return ops
+
+
+def exchange_splitting(tb):
+    """Largest time-odd part of the on-site blocks of H(R = 0), per site: max |H - T H* T^dagger|/2
+    over the Wannier functions of one atom (eV).  Zero for a nonmagnetic spinor Hamiltonian
+    (spin-orbit coupling is time-even); the exchange splitting of a magnet.  {} if spinless."""
+    if not tb.spinful:
+        return {}
+    T = _time_reversal_matrix(tb)
+    h = tb.hoppings.get((0, 0, 0))
+    if h is None:
+        return {}
+    odd = 0.5 * (h - T @ h.conj() @ T.conj().T)
+    site = np.array([o.site for o in tb.orbitals])
+    return {int(s): float(np.abs(odd[np.ix_(site == s, site == s)]).max()) for s in np.unique(site)}
+
+
 def symmetrize_hamiltonian(tb, time_reversal=None, symprec=None):
     """Project ``tb`` onto its space group (+ time reversal); returns (new tb, report).
 
@@ -218,11 +260,18 @@ def symmetrize_hamiltonian(tb, time_reversal=None, symprec=None):
     (zero up to round-off: a check of the projection).
     """
     from ..tb import TightBinding
+    magnetic = tb.magnetic_moments is not None
     if time_reversal is None:
-        time_reversal = tb.magnetic_moments is None
-    ops = space_group_operations(tb, symprec)
+        time_reversal = not magnetic
+    if magnetic:
+        mops = magnetic_operations(tb, symprec)
+        if time_reversal:
+            raise ValueError("time reversal is not a symmetry of a magnet (magnetic_moments set)")
+    else:
+        mops = [(g, t, False) for g, t in space_group_operations(tb, symprec)]
+    ops = [(g, t) for g, t, _ in mops]
     lat = tb.real_lattice
-    T = _time_reversal_matrix(tb) if (time_reversal and tb.spinful) else None
+    T = _time_reversal_matrix(tb) if tb.spinful else None
 
     def apply(H, g, t):
         D, shifts = orbital_representation(tb, g, t)
@@ -234,16 +283,20 @@ def symmetrize_hamiltonian(tb, time_reversal=None, symprec=None):
             acc.setdefault(R, np.zeros_like(h))
             acc[R] += w * h
 
+    def reverse(Hg):
+        """Time reversal after the unitary part: T H* T^dagger (H* for spinless orbitals)."""
+        if T is not None:
+            return {R: T @ h.conj() @ T.conj().T for R, h in Hg.items()}
+        return {R: h.conj() for R, h in Hg.items()}
+
     H0 = tb.hoppings
     terms = []
-    for g, t in ops:
-        terms.append(apply(H0, g, t))
+    for g, t, tr in mops:
+        Hg = apply(H0, g, t)
+        terms.append(reverse(Hg) if tr else Hg)
     if time_reversal:
         for Hg in list(terms):
-            if T is not None:
-                terms.append({R: T @ h.conj() @ T.conj().T for R, h in Hg.items()})
-            else:
-                terms.append({R: h.conj() for R, h in Hg.items()})
+            terms.append(reverse(Hg))
     Hs = {}
     for Hg in terms:
         add(Hs, Hg, 1.0 / len(terms))
@@ -254,7 +307,7 @@ def symmetrize_hamiltonian(tb, time_reversal=None, symprec=None):
     diffs = np.array([np.abs(d).max() for d in diff])
     pos_sym, pos_report = None, {}
     if tb.position_matrix is not None:
-        pos_sym, pos_report = _symmetrize_positions(tb, ops, apply, T, time_reversal)
+        pos_sym, pos_report = _symmetrize_positions(tb, mops, apply, T, time_reversal)
     new = TightBinding(name=tb.name + "-sym", real_lattice=tb.real_lattice, orbitals=tb.orbitals,
                        hoppings=Hs, periodic=tb.periodic, energy_unit=tb.energy_unit,
                        length_unit=tb.length_unit, atoms=tb.atoms,
@@ -263,6 +316,8 @@ def symmetrize_hamiltonian(tb, time_reversal=None, symprec=None):
                        position_matrix=pos_sym)
     report = {
         "operations": len(ops), "time_reversal": bool(time_reversal),
+        "magnetic_group": bool(magnetic),
+        "antiunitary_operations": int(sum(tr for _, _, tr in mops)),
         "max_H": float(max(np.abs(h).max() for h in H0.values())),
         "removed_max": float(diffs.max()),
         "removed_rms": float(np.sqrt(np.mean([np.mean(np.abs(d) ** 2) for d in diff]))),
