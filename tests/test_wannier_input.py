@@ -202,3 +202,21 @@ def test_structure_without_projections_is_one_line(tmp_path, capsys):
               "--json", str(tmp_path / "v.json")])
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--structure and --projections" in err[0]
+
+
+@have_mosse
+@pytest.mark.parametrize("nk", [9, 10])
+def test_time_reversal_symmetric_input_gives_zero_odd_responses(tmp_path, nk):
+    """MoSSe is nonmagnetic: by default (symmetrized H, grey group in the k-sum) the spin ME
+    and the orbital ME vanish; read raw they do not (what the default protects against)."""
+    base = ["--seedname", MOSSE, "--T", "0.05", "--mu-min", "-2.2", "--mu-max", "-0.6",
+            "--mu-step", "0.8", "--nk", str(nk)]
+    raw = ["--no-symmetrize-hamiltonian", "--no-symmetry"]
+    out = {}
+    for cmd, key in (("spin-mqm", "alpha"), ("orbital-me", "chi")):
+        for tag, extra in (("sym", []), ("raw", raw)):
+            path = tmp_path / f"{cmd}_{tag}.json"
+            assert main([cmd, *base, *extra, "--json", str(path)]) == 0
+            out[cmd, tag] = np.abs(np.array(json.load(open(path))[key])).max()
+        assert out[cmd, "raw"] > 0
+        assert out[cmd, "sym"] <= 1e-10 * out[cmd, "raw"]

@@ -86,6 +86,9 @@ def run(args):
     if args.magmoms and args.model:
         apply_magmoms(tb, args.magmoms)
     symmetry = not args.no_symmetry
+    if symmetry and tb.magnetic_moments is None and tb.atoms:
+        print("note: nonmagnetic input (time reversal is a symmetry): chi and alpha vanish by "
+              "symmetry; pass --magmoms for a magnet")
     positions_note = None
     if tb.position_matrix is not None:
         # Lambda (Eq. 11) needs k-derivatives of the interband connection (metric dipole),

@@ -1,5 +1,6 @@
 """``w90resp spin-mqm``: spin MQM, spin ME and gravito-ME tensors for a chemical-potential scan."""
 import time
+import warnings
 
 import numpy as np
 
@@ -140,6 +141,9 @@ def run(args):
     if args.magmoms and args.model:
         apply_magmoms(tb, args.magmoms)
     symmetry = not args.no_symmetry
+    if symmetry and tb.magnetic_moments is None and tb.atoms:
+        print("note: nonmagnetic input (time reversal is a symmetry): the spin MQM, spin ME and "
+              "gravito-ME tensors vanish by symmetry; pass --magmoms for a magnet")
     try:
         factors = unit_factors(tb, args.units, g=args.g)
     except ValueError as err:
@@ -154,8 +158,10 @@ def run(args):
     def compute(mus, T, quantities=None):
         kw = {} if quantities is None else {"quantities": quantities}
         if args.method == "grid":
-            return spin_mqm_response(tb, mus, T, args.nk, symmetry=symmetry, symprec=args.symprec,
-                                     **kw)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)   # reported once below
+                return spin_mqm_response(tb, mus, T, args.nk, symmetry=symmetry,
+                                         symprec=args.symprec, **kw)
         from ..responses.spin_mqm import polar_response
         p = tb.parameters
         m, al, b = p["mass"], abs(p["alpha"]), abs(p["b"])
