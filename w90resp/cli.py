@@ -1,5 +1,7 @@
 """The ``w90resp`` command line: one sub-command per module of :mod:`w90resp.commands`."""
 import argparse
+import math
+import os
 import importlib
 import pkgutil
 import sys
@@ -45,10 +47,101 @@ def main(argv=None):
         parser.print_help()
         return 1
     try:
+        check_options(args)
         return int(args._run(args) or 0)
     except UserError as err:
         print(f"w90resp {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"w90resp {args.command}: interrupted; no output written", file=sys.stderr)
+        return 130
+
+
+#: largest --nk accepted (per periodic direction); 10^4 is 10^8 k-points in 2D
+MAX_NK = 10000
+
+
+def _flag(name):
+    return "--" + name.replace("_", "-")
+
+
+def check_options(args):
+    """Checks every command's options before any reading or computing: numbers finite
+    and in range, output paths writable and distinct from the inputs and each other."""
+    for name, value in vars(args).items():
+        if name.startswith("_"):
+            continue
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if isinstance(v, float) and not math.isfinite(v):
+                raise UserError(f"{_flag(name)} must be a finite number, got {v}")
+    positive = ("kT", "eta", "symprec", "mu_step", "symmetrize_tolerance")
+    for name in positive:
+        v = getattr(args, name, None)
+        if v is not None and not v > 0:
+            raise UserError(f"{_flag(name)} must be positive, got {v:g}")
+    for name in ("degen_thresh", "T"):
+        v = getattr(args, name, None)
+        if v is not None and v < 0:
+            raise UserError(f"{_flag(name)} must not be negative, got {v:g}")
+    nk = getattr(args, "nk", None)
+    if nk is not None and not 1 <= nk <= MAX_NK:
+        raise UserError(f"--nk must be between 1 and {MAX_NK}, got {nk}")
+    workers = getattr(args, "workers", None)
+    if workers is not None and workers < 1:
+        raise UserError(f"--workers must be at least 1, got {workers}")
+    moments = getattr(args, "moments", None)
+    if moments is not None and not [m for m in str(moments).split(",") if m.strip()]:
+        raise UserError("--moments is empty (e.g. --moments L,S)")
+    check_outputs(args)
+
+
+def _inputs(args):
+    out = []
+    seed = getattr(args, "seedname", None)
+    if seed:
+        for suffix in ("_tb.dat", "_hr.dat", ".win"):
+            if seed.endswith(suffix):
+                seed = seed[:-len(suffix)]
+        out += [seed + s for s in ("_tb.dat", "_hr.dat", ".win", "_centres.xyz", "_wsvec.dat",
+                                   "_wannier_centre_WT_format.dat")]
+    for name in ("structure", "fermi_from"):
+        v = getattr(args, name, None)
+        if v:
+            out.append(v)
+    return {os.path.realpath(p) for p in out}
+
+
+def check_outputs(args):
+    """--json / --plot: a file in an existing, writable folder, not a directory, not an
+    input, not the same as another output; --plot with a known figure format."""
+    from .output import PLOT_FORMATS
+    inputs = _inputs(args)
+    seen = {}
+    for name in ("json", "plot"):
+        path = getattr(args, name, None)
+        if path is None:
+            continue
+        flag = _flag(name)
+        if not str(path).strip():
+            raise UserError(f"{flag} is empty")
+        real = os.path.realpath(path)
+        if real in inputs:
+            raise UserError(f"{flag} {path} is an input file; choose another name")
+        if real in seen:
+            raise UserError(f"{flag} {path} is also {seen[real]}")
+        seen[real] = flag
+        if os.path.isdir(path):
+            raise UserError(f"{flag} {path} is a directory")
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise UserError(f"{flag} {path}: folder {folder} does not exist")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise UserError(f"{flag} {path}: folder {folder} is not writable")
+        if os.path.exists(path) and not os.path.isfile(path):
+            raise UserError(f"{flag} {path} is not a regular file")
+        if name == "plot" and os.path.splitext(path)[1].lower() not in PLOT_FORMATS:
+            raise UserError(f"--plot {path}: unknown figure format (use {', '.join(PLOT_FORMATS)})")
 
 
 if __name__ == "__main__":

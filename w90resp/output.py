@@ -1,10 +1,79 @@
-"""Output files: JSON with units, parameters and the package version; shared plot style."""
+"""Output files: JSON with units, parameters and the package version; shared plot style.
+
+Every file is written atomically: to a temporary file in the target folder, flushed and
+fsynced, then moved over the target with ``os.replace``, so a failure (full disk, an
+interrupt) leaves any earlier file as it was.  JSON is strict (no NaN or Infinity).
+"""
 import datetime
 import json
+import math
+import os
+import tempfile
 
 import numpy as np
 
 from . import __version__
+from .errors import UserError
+
+#: figure formats matplotlib writes without extra packages
+PLOT_FORMATS = (".png", ".pdf", ".svg")
+
+
+def atomic_write(path, write):
+    """Call ``write(tmp_path)`` on a temporary file beside ``path``, then replace ``path``.
+
+    OSError becomes a one-line UserError naming the file; the temporary file is removed
+    on any failure, and ``path`` is untouched unless everything succeeded.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    suffix = os.path.splitext(path)[1]
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".w90resp-", suffix=suffix, dir=folder)
+    except OSError as err:
+        raise UserError(f"cannot write {path}: {err.strerror}") from None
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as fh:
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        raise UserError(f"cannot write {path}: {err.strerror or err}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _check_finite(x, where="data"):
+    """UserError naming the first non-finite number in a JSON-able tree."""
+    if isinstance(x, dict):
+        for k, v in x.items():
+            _check_finite(v, f"{where}.{k}" if where != "data" else str(k))
+    elif isinstance(x, list):
+        for v in x:
+            _check_finite(v, where)
+    elif isinstance(x, float) and not math.isfinite(x):
+        raise UserError(f"the result '{where}' is not finite ({x}); nothing was written")
+
+
+def dump_json(path, doc):
+    """Strict JSON of ``doc`` (after :func:`_jsonable`), written atomically."""
+    doc = _jsonable(doc)
+    _check_finite(doc)
+
+    def write(tmp):
+        with open(tmp, "w") as fh:
+            json.dump(doc, fh, indent=1, allow_nan=False)
+    atomic_write(path, write)
+    return doc
+
+
+def save_figure(fig, path, dpi=120):
+    """``fig.savefig`` through :func:`atomic_write` (format from the extension)."""
+    fmt = os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or "png"
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format=fmt))
 
 
 def _jsonable(x):
@@ -33,7 +102,6 @@ def write_json(path, quantity, data, units, parameters, system=None):
     """
     doc = {
         "quantity": quantity,
-        "w90resp_version": __version__,
         "version": __version__,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "units": units,
@@ -42,9 +110,7 @@ def write_json(path, quantity, data, units, parameters, system=None):
     if system is not None:
         doc["system"] = system
     doc.update(data)
-    with open(path, "w") as f:
-        json.dump(_jsonable(doc), f, indent=1)
-    return doc
+    return dump_json(path, doc)
 
 
 def system_summary(tb):

@@ -38,7 +38,8 @@ def plot_fcim(mu, results, path=None, beta=0, moments=("L", "S"), title="", unit
         fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.02, 1, 1))
     if path:
-        fig.savefig(path, dpi=120)
+        from .output import save_figure
+        save_figure(fig, path)
         plt.close(fig)
     return fig
 
@@ -73,6 +74,7 @@ def plot_band_textures(dist, E, textures, ticks, labels, path=None, title="", en
     if title:
         fig.suptitle(title)
     if path:
-        fig.savefig(path, dpi=120)
+        from .output import save_figure
+        save_figure(fig, path)
         plt.close(fig)
     return fig

@@ -66,7 +66,8 @@ def plot(path, mu, chi, alpha, units, title):
     ax[1].set_ylabel(units["alpha"], fontsize=8)
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    from ..output import save_figure
+    save_figure(fig, path)
     plt.close(fig)
 
 

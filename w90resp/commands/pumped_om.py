@@ -41,7 +41,8 @@ def plot(path, t, moment, pumped, title):
     ax.legend(fontsize=8)
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    from ..output import save_figure
+    save_figure(fig, path)
     plt.close(fig)
 
 

@@ -123,7 +123,8 @@ def plot_figure(path, mu, T, main, tdep, units_label, title=""):
     a2.set_title("(c)")
     fig.suptitle(f"{title}  [{units_label}]", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    from ..output import save_figure
+    save_figure(fig, path)
     plt.close(fig)
 
 

@@ -1,8 +1,6 @@
 """``w90resp symmetry``: symmetry-allowed components of a response for a point group."""
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from .. import __version__
@@ -154,9 +152,6 @@ def run(args):
         print(_table(out, a))
         payload = {"version": __version__, **out}
     if args.json:
-        try:
-            with open(args.json, "w") as fh:
-                json.dump(payload, fh, indent=1)
-        except OSError as err:
-            raise UserError(f"cannot write {args.json}: {err.strerror}")
+        from ..output import dump_json
+        dump_json(args.json, payload)
     return 0
