@@ -67,9 +67,29 @@ def point_group_for_wannierberri(tb, system, symprec=None):
     return PointGroup(ops, recip_lattice=system.recip_lattice, real_lattice=system.real_lattice)
 
 
-def make_grid(tb, system, nk, max_fft=64):
-    """A ``wannierberri.Grid`` with ``nk`` points along each periodic direction."""
+#: k-points of one FFT chunk (WannierBerri's NKFFT grid) that the default chunking aims
+#: at: 64 x 64 in 2D, 16^3 in 3D.  Memory per chunk ~ points x num_wann^2 x (a few
+#: dozen complex matrices), so a 24-WF crystal stays near 0.2-0.5 GB per chunk.
+CHUNK_POINTS = 4096
+
+
+def default_max_fft(tb):
+    """Largest FFT size per direction for ``tb`` (``CHUNK_POINTS`` per chunk)."""
+    dim = max(1, sum(bool(p) for p in tb.periodic))
+    return max(2, int(round(CHUNK_POINTS ** (1.0 / dim))))
+
+
+def grid_label(tb, nk):
+    """'96x96' for a 2D sheet, '16x16x16' in 3D."""
+    return "x".join(str(int(nk)) for p in tb.periodic if p)
+
+
+def make_grid(tb, system, nk, max_fft=None):
+    """A ``wannierberri.Grid`` with ``nk`` points along each periodic direction, cut into
+    FFT chunks of at most ``max_fft`` points per direction (default: :func:`default_max_fft`)."""
     import wannierberri as wb
+    if max_fft is None:
+        max_fft = default_max_fft(tb)
     nk3 = [int(nk) if p else 1 for p in tb.periodic]
     divs = [grid_division(n, max_fft) for n in nk3]
     return wb.Grid(system, NKdiv=[d[0] for d in divs], NKFFT=[d[1] for d in divs])
@@ -108,7 +128,7 @@ def stop_parallel():
     ray_shutdown()
 
 
-def run(tb, calculators, nk, symmetry=True, use_irred_kpt=None, max_fft=64,
+def run(tb, calculators, nk, symmetry=True, use_irred_kpt=None, max_fft=None,
         progress=False, system=None, parallel=False, symprec=None):
     """Evaluate ``calculators`` (dict name -> WannierBerri calculator) on an nk grid.
 

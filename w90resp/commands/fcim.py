@@ -105,7 +105,7 @@ def run(args):
     parts = ("total", "current", "torque") if args.split else ("total",)
     t0 = time.perf_counter()
     if not args.quiet:
-        print(f"w90resp fcim: {tb.name}, {tb.num_wann} orbitals, {args.nk}x{args.nk} k-grid, "
+        print(f"w90resp fcim: {tb.name}, {tb.num_wann} orbitals, {runner.grid_label(tb, args.nk)} k-grid, "
               f"{len(mu)} chemical potentials")
     parallel = bool(args.workers or args.ray_address)
     if parallel:

@@ -268,7 +268,7 @@ def fcim_bloch_calculators(tb, mu, kT, eta, moments=("bloch",), parts=("total",)
 
 
 def fcim_bloch_response(tb, mu, kT, eta, nk, moments=("bloch",), parts=("total",), symmetry=True,
-                        progress=False, degen_thresh=DEGEN_THRESH, max_fft=64, g_spin=G_SPIN,
+                        progress=False, degen_thresh=DEGEN_THRESH, max_fft=None, g_spin=G_SPIN,
                         bloch_to_muB=None, parallel=False):
     """FCIM of ``tb`` with M = Bloch / orbital / total magnetic moment, mirroring ``fcim_response``.
 

@@ -394,7 +394,7 @@ def fcim_calculators(tb, mu, kT, eta, moments=("L", "S"), parts=("total",),
 
 
 def fcim_response(tb, mu, kT, eta, nk, moments=("L", "S"), parts=("total",),
-                  symmetry=True, progress=False, degen_thresh=DEGEN_THRESH, max_fft=64,
+                  symmetry=True, progress=False, degen_thresh=DEGEN_THRESH, max_fft=None,
                   parallel=False):
     """FCIM f^{lambda:dis}_{alpha beta}/g_lambda of ``tb`` on an nk grid (Eqs. 32-34).
 

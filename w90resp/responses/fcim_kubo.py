@@ -334,7 +334,7 @@ def fcim_kubo_calculators(tb, mu, kT, eta, moments=("L", "S"), parts=("total",),
 
 
 def fcim_kubo_response(tb, mu, kT, eta, nk, moments=("L", "S"), parts=("total",), symmetry=True,
-                       progress=False, degen_thresh=DEGEN_THRESH, max_fft=64, g_spin=G_SPIN,
+                       progress=False, degen_thresh=DEGEN_THRESH, max_fft=None, g_spin=G_SPIN,
                        bloch_to_muB=None, same_group="fcim", parallel=False):
     """Finite-eta Kubo FCIM of ``tb`` on an nk grid; mirrors :func:`fcim.fcim_response`.
 
