@@ -111,3 +111,25 @@ def test_interrupt_is_one_line(monkeypatch, tmp_path, capsys):
     rc = parser_main(FCIM + ["--json", str(tmp_path / "x.json")])
     assert rc == 130
     _one_line_error(capsys, "interrupted")
+
+
+def test_sigterm_mid_run_keeps_the_earlier_output(tmp_path):
+    """A real process: SIGTERM during the k-sum ends with one line, exit 143, and the
+    earlier JSON intact."""
+    import signal
+    import subprocess
+    import sys
+    out = tmp_path / "f.json"
+    out.write_text('{"earlier": true}')
+    cmd = [sys.executable, "-m", "w90resp", "fcim", "--model", "decorated-square", "--kT", "0.05",
+           "--eta", "0.05", "--mu-min", "-2", "--mu-max", "1", "--mu-step", "0.001", "--nk", "2000",
+           "--json", str(out)]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(8)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 143
+    lines = [ln for ln in err.strip().splitlines() if "Warning" not in ln and ln.strip()
+             and not ln.startswith(" ")]
+    assert lines[-1].startswith("w90resp fcim: terminated")
+    assert json.loads(out.read_text()) == {"earlier": True}

@@ -2,6 +2,7 @@
 import argparse
 import math
 import os
+import signal
 import importlib
 import pkgutil
 import sys
@@ -46,6 +47,7 @@ def main(argv=None):
     if not getattr(args, "_run", None):
         parser.print_help()
         return 1
+    previous = _install_sigterm()
     try:
         check_options(args)
         return int(args._run(args) or 0)
@@ -53,8 +55,39 @@ def main(argv=None):
         print(f"w90resp {args.command}: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        _stop_ray()
         print(f"w90resp {args.command}: interrupted; no output written", file=sys.stderr)
         return 130
+    except _Terminated:
+        _stop_ray()
+        print(f"w90resp {args.command}: terminated (SIGTERM); no output written", file=sys.stderr)
+        return 143
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread like KeyboardInterrupt."""
+
+
+def _install_sigterm():
+    def handler(signum, frame):
+        raise _Terminated()
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:            # not the main thread (e.g. inside a test runner thread)
+        return None
+
+
+def _stop_ray():
+    """Shut Ray workers down if this process started them."""
+    ray = sys.modules.get("ray")
+    if ray is not None and getattr(ray, "is_initialized", lambda: False)():
+        try:
+            ray.shutdown()
+        except Exception:   # shutting down after an interrupt: nothing more to do
+            pass
 
 
 #: largest --nk accepted (per periodic direction); 10^4 is 10^8 k-points in 2D

@@ -11,8 +11,17 @@ from ..errors import InputFileError
 def read_lines(path):
     """All lines of ``path`` (without newline characters); a missing file is an InputFileError."""
     try:
-        with open(path, "r") as fh:
-            return fh.read().splitlines()
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        if b"\0" in raw:
+            raise UnicodeDecodeError("utf-8", raw, 0, 1, "NUL byte")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            # a Latin-1 byte (e.g. in a comment or an author's name) is not a reason to
+            # refuse a file; non-ASCII characters where numbers belong fail their parse
+            text = raw.decode("latin-1")
+        return text.splitlines()
     except FileNotFoundError:
         raise InputFileError(path, "file not found") from None
     except IsADirectoryError:

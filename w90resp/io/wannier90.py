@@ -104,7 +104,7 @@ def check_hamiltonian(path, rvecs, ndegen, ham, block_lines, mp_grid=None, mp_gr
     ``block_lines[iR]`` is the line where block iR starts (for messages).
     """
     index = {}
-    for i, R in enumerate(map(tuple, rvecs)):
+    for i, R in enumerate(tuple(int(x) for x in r) for r in rvecs):
         if R in index:
             raise InputFileError(path, f"R = {R} appears twice (first block at line "
                                        f"{block_lines[index[R]]})", block_lines[i])
@@ -259,8 +259,8 @@ def read_tb(path, mp_grid=None, herm_tol=HERMITICITY_TOL, mp_grid_source=None):
         rv2, pc, r_nos2 = blocks(rest, 8, "position")
         for b in range(nrpts):
             if tuple(rv2[b]) != tuple(rvecs[b]):
-                raise InputFileError(path, f"position block {b + 1} has R = {tuple(rv2[b])}, the "
-                                           f"Hamiltonian block {b + 1} had R = {tuple(rvecs[b])}",
+                raise InputFileError(path, f"position block {b + 1} has R = {tuple(int(x) for x in rv2[b])}, the "
+                                           f"Hamiltonian block {b + 1} had R = {tuple(int(x) for x in rvecs[b])}",
                                      r_nos2[b])
         pos = pc / ndegen[:, None, None, None]
     check_hamiltonian(path, rvecs, ndegen, ham, block_lines, mp_grid, mp_grid_source, herm_tol,
