@@ -73,6 +73,16 @@ def win_from_structure(structure, projections, spinors, path_label="--projection
     return win
 
 
+def _spinful_from_count(nw, n0, ham_path, source):
+    """Whether n0 orbital labels describe nw Wannier functions without or with spin."""
+    if n0 == nw:
+        return False
+    if 2 * n0 == nw:
+        return True
+    raise InputFileError(ham_path, f"{nw} Wannier functions; {source} {n0} orbitals "
+                                   f"({2 * n0} with spin)")
+
+
 def _win_true(win, keyword, default=False):
     """Boolean keyword of a .win (Wannier90 logical syntax)."""
     kw = win.keywords.get(keyword)
@@ -213,14 +223,8 @@ def load_wannier90(seedname, orbitals=None, spin_order=None, periodic=None,
         if spin_guess is None:
             probe = win_from_structure(structure, projections, False)
             from .win import _expand
-            n0 = len(_expand(probe, "interlaced"))
-            if n0 == nw:
-                spin_guess = False
-            elif 2 * n0 == nw:
-                spin_guess = True
-            else:
-                raise InputFileError(ham_path, f"{nw} Wannier functions; --projections give "
-                                               f"{n0} orbitals ({2 * n0} with spin)")
+            spin_guess = _spinful_from_count(nw, len(_expand(probe, "interlaced")), ham_path,
+                                             "--projections give")
         label_win = win_from_structure(structure, projections, spin_guess)
         if real_lattice is None:
             real_lattice = label_win.lattice
@@ -276,13 +280,7 @@ def load_wannier90(seedname, orbitals=None, spin_order=None, periodic=None,
     elif orbitals is not None:
         n0 = len(orbitals_from_spec(orbitals)[0])
         if spinors is None:
-            if n0 == nw:
-                spinors = False
-            elif 2 * n0 == nw:
-                spinors = True
-            else:
-                raise InputFileError(ham_path, f"{nw} Wannier functions; the orbital spec gives "
-                                               f"{n0} orbitals ({2 * n0} with spin)")
+            spinors = _spinful_from_count(nw, n0, ham_path, "the orbital spec gives")
         order = "interlaced"
         if spinors:
             order, order_reason = decide_order()

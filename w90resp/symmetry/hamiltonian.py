@@ -162,6 +162,18 @@ def _transform(tb, H, D, shifts, g_red):
     return out
 
 
+def _group_terms(X, ops, transform, reverse, time_reversal):
+    """The images of X under every operation (g, t, tr): transform(X, g, t), reversed in
+    time where tr; with ``time_reversal`` also each image reversed (the grey group)."""
+    terms = []
+    for g, t, tr in ops:
+        Xg = transform(X, g, t)
+        terms.append(reverse(Xg) if tr else Xg)
+    if time_reversal:
+        terms += [reverse(Xg) for Xg in list(terms)]
+    return terms
+
+
 def _symmetrize_positions(tb, ops, apply, T, time_reversal):
     """Project the position matrix onto the group, as H: with Abar = r - tau (tau the
     orbital positions on the R = 0 diagonal), an operation {g|t} acting as O gives
@@ -184,17 +196,14 @@ def _symmetrize_positions(tb, ops, apply, T, time_reversal):
             return {R: np.einsum("ij,jkc,lk->ilc", T, a.conj(), T.conj()) for R, a in Ag.items()}
         return {R: a.conj() for R, a in Ag.items()}
 
-    terms = []
-    for g, t, tr in ops:
+    def transform(_, g, t):
         rot = [apply(comp, g, t) for comp in comps]
         keys = set().union(*rot)
         zero = np.zeros((nw, nw), dtype=complex)
-        Ag = {R: np.einsum("ab,bmn->mna", g, np.array([rc.get(R, zero) for rc in rot]))
-              for R in keys}
-        terms.append(reverse(Ag) if tr else Ag)
-    if time_reversal:
-        for Ag in list(terms):
-            terms.append(reverse(Ag))
+        return {R: np.einsum("ab,bmn->mna", g, np.array([rc.get(R, zero) for rc in rot]))
+                for R in keys}
+
+    terms = _group_terms(None, ops, transform, reverse, time_reversal)
     out = {}
     for Ag in terms:
         for R, a in Ag.items():
@@ -290,13 +299,7 @@ def symmetrize_hamiltonian(tb, time_reversal=None, symprec=None):
         return {R: h.conj() for R, h in Hg.items()}
 
     H0 = tb.hoppings
-    terms = []
-    for g, t, tr in mops:
-        Hg = apply(H0, g, t)
-        terms.append(reverse(Hg) if tr else Hg)
-    if time_reversal:
-        for Hg in list(terms):
-            terms.append(reverse(Hg))
+    terms = _group_terms(H0, mops, apply, reverse, time_reversal)
     Hs = {}
     for Hg in terms:
         add(Hs, Hg, 1.0 / len(terms))

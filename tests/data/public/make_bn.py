@@ -18,6 +18,8 @@ import sys
 
 import numpy as np
 
+from _make_common import without_kpoints
+
 src = os.path.abspath(sys.argv[1])
 here = os.path.dirname(os.path.abspath(__file__))
 
@@ -55,15 +57,7 @@ def run(dirname, rotate):
     out = os.path.join(here, dirname)
     os.makedirs(out, exist_ok=True)
     subprocess.run(f"gzip -9 -c BN_tb.dat > {out}/BN_tb.dat.gz", shell=True, cwd=work, check=True)
-    keep, skip = [], False
-    for ln in win.splitlines():
-        if ln.strip().lower() == "begin kpoints":
-            skip = True
-        if not skip:
-            keep.append(ln)
-        if ln.strip().lower() == "end kpoints":
-            skip = False
-    open(os.path.join(out, "BN.win"), "w").write("\n".join(keep) + "\n")
+    open(os.path.join(out, "BN.win"), "w").write(without_kpoints(win))
     shutil.rmtree(work)
 
 

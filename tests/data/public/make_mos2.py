@@ -17,6 +17,8 @@ import shutil
 import subprocess
 import sys
 
+from _make_common import without_kpoints
+
 src = os.path.abspath(sys.argv[1])
 here = os.path.dirname(os.path.abspath(__file__))
 work = os.path.join(here, "_work_mos2")
@@ -33,15 +35,7 @@ out = os.path.join(here, "MoS2")
 os.makedirs(out, exist_ok=True)
 for name in ("MoS2_tb.dat", "MoS2_wsvec.dat"):
     subprocess.run(f"gzip -9 -c {name} > {out}/{name}.gz", shell=True, cwd=work, check=True)
-keep, skip = [], False
-for ln in win.splitlines():
-    if ln.strip().lower() == "begin kpoints":
-        skip = True
-    if not skip:
-        keep.append(ln)
-    if ln.strip().lower() == "end kpoints":
-        skip = False
-text = "\n".join(keep) + "\n"
+text = without_kpoints(win)
 open(os.path.join(out, "MoS2.win"), "w").write(text)
 old = "S         0.0000000000       1.8421191469      -1.5620440727"
 assert old in text
