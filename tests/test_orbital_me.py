@@ -338,3 +338,13 @@ def test_windowed_sums_match_dense_weights(quantity, kT):
     if quantity != "alpha":
         ref = -ref
     assert np.allclose(got, ref, rtol=0, atol=1e-12 * np.abs(ref).max())
+
+
+def test_chi_in_nm_per_ohm():
+    """1 mu_B nm^-2 per V/m = mu_B[A m^2] x 1e18 m^-2 / (V/m) = 9.274e-6 m/Ohm = 9.274e3 nm/Ohm
+    (scipy.constants), the paper's unit (Xiao et al., Fig. 2: ~1e-4 nm/Ohm ~ 1e-8 of ours)."""
+    from scipy.constants import physical_constants
+    mu_b = physical_constants["Bohr magneton"][0]
+    out = om.to_si(chi=np.array([1.0, -2.0]))
+    ratio = out["chi_nm_per_ohm"] / out["chi"]
+    assert np.allclose(ratio, mu_b * 1e18 * 1e9, rtol=1e-12)

@@ -4,11 +4,18 @@ Internally hbar = 1: velocities are dH/dk (energy x length), angular momenta L, 
 units of hbar, energies and lengths are those of the Hamiltonian (eV and Angstrom for
 Wannier90 input; the model's own units for dimensionless models).
 """
+from scipy import constants as _c
+
 from .errors import UserError
 
-HBAR_JS = 1.054571817e-34      # J s
-EV_J = 1.602176634e-19         # J
-ANGSTROM_M = 1e-10             # m
+# CODATA values as scipy.constants holds them: the package's only physical constants
+HBAR_JS = _c.hbar                                   # J s
+EV_J = _c.e                                         # J (= elementary charge in C)
+E_CHARGE = _c.e                                     # C
+K_B = _c.k                                          # J/K
+K_B_EV = _c.k / _c.e                                # eV/K
+MU_B = _c.physical_constants["Bohr magneton"][0]    # J/T = A m^2
+ANGSTROM_M = 1e-10                                  # m
 
 
 def lattice_constant(tb):

@@ -111,14 +111,17 @@ def run(args):
     if si_ok:
         si = om.to_si(chi_nat, alpha_nat, tb.length_unit)
         chi, alpha = si["chi"], si["alpha"]
+        chi_ohm = si["chi_nm_per_ohm"]
         units = {"chi": "mu_B nm^-2 per (V/m)", "alpha": "mu_B nm^-2 per (K/m)"}
     else:
         chi, alpha = chi_nat, alpha_nat
         units = {"chi": natural["chi"], "alpha": natural["alpha"]}
     units.update({"mu": tb.energy_unit, "T": f"k_B T in {tb.energy_unit}",
                   "chi_natural": natural["chi"], "alpha_natural": natural["alpha"],
+                  "chi_nm_per_ohm": "nm/Ohm (= mu_B nm^-2 per V/m x mu_B/(A m^2) x 1e27)",
                   "index": "[mu][i], i = x, y (Delta M_z = chi_i E_i - alpha_i d_i T)"})
     data = {"mu": mu, "chi": chi, "alpha": alpha, "chi_natural": chi_nat,
+            **({"chi_nm_per_ohm": chi_ohm} if si_ok else {}),
             "alpha_natural": alpha_nat, "T": args.T, "nk": args.nk, "symmetry": symmetry,
             "seconds": elapsed}
     data.update(mu_record(args, tb, mu))

@@ -44,12 +44,8 @@ from ._bands import DEGEN_THRESH
 
 QUANTITIES = ("chi", "alpha", "dchi")
 
-# physical constants (CODATA 2018)
-E_CHARGE = 1.602176634e-19      # C
-HBAR = 1.054571817e-34          # J s
-K_B = 1.380649e-23              # J/K
-K_B_EV = 8.617333262e-5         # eV/K
-MU_B = 9.2740100783e-24         # J/T = A m^2
+# physical constants (scipy.constants, via units)
+from ..units import E_CHARGE, HBAR_JS as HBAR, K_B, K_B_EV, MU_B  # noqa: E402  (scipy.constants)
 
 
 def entropy_density(E, mu, kT):
@@ -347,6 +343,9 @@ def to_si(chi=None, alpha=None, length_unit="Angstrom"):
     out = {}
     if chi is not None:
         out["chi"] = np.asarray(chi) * E_CHARGE ** 2 / HBAR * L / per_nm2
+        # the same in nm/Ohm (Xiao et al. PRB 103, 045401, Fig. 2): a 2D magnetization is a
+        # current (A), per V/m: A m/V = m/Ohm
+        out["chi_nm_per_ohm"] = np.asarray(chi) * E_CHARGE ** 2 / HBAR * L * 1e9
     if alpha is not None:
         out["alpha"] = np.asarray(alpha) * E_CHARGE * K_B / HBAR * L / per_nm2
     return out

@@ -650,7 +650,7 @@ def unit_factors(tb, units="natural", g=2.0):
     if units == "si":
         if tb.energy_unit != "eV" or tb.length_unit != "Angstrom":
             raise ValueError("SI units need a Hamiltonian in eV and Angstrom")
-        mu_B = 9.2740100783e-24          # J/T = A m^2
+        from ..units import MU_B as mu_B  # J/T = A m^2
         scale = g * mu_B * 1e10 ** (d - 1)
         mlab = {3: "A", 2: "A m", 1: "A m^2"}[d]
         alab = {3: "A/V", 2: "A m/V", 1: "A m^2/V"}[d]
