@@ -153,7 +153,7 @@ def _inputs(args):
         v = getattr(args, name, None)
         if v:
             out.append(v)
-    return {os.path.realpath(p) for p in out}
+    return {os.path.realpath(q) for p in out for q in (p, p + ".gz")}
 
 
 def check_outputs(args):

@@ -80,7 +80,7 @@ def input_report(tb):
            f"{'2D slab (responses per unit area)' if tb.dimension == 2 else '3D crystal'}"]
     if "spin_order" in p:
         out.append(f"  spinor order: {p['spin_order']} ({p.get('spin_order_reason', '')})")
-    for key in ("home_cells", "basis"):
+    for key in ("mdrs", "home_cells", "basis"):
         if key in p:
             out.append(f"  {key.replace('_', ' ')}: {p[key]}")
     if "position_matrix" in p:

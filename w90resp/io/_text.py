@@ -11,8 +11,13 @@ from ..errors import InputFileError
 def read_lines(path):
     """All lines of ``path`` (without newline characters); a missing file is an InputFileError."""
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
+        if str(path).endswith(".gz"):
+            import gzip
+            with gzip.open(path, "rb") as fh:
+                raw = fh.read()
+        else:
+            with open(path, "rb") as fh:
+                raw = fh.read()
         if b"\0" in raw:
             raise UnicodeDecodeError("utf-8", raw, 0, 1, "NUL byte")
         try:
@@ -28,8 +33,8 @@ def read_lines(path):
         raise InputFileError(path, "is a directory, not a file") from None
     except UnicodeDecodeError:
         raise InputFileError(path, "not a text file") from None
-    except OSError as exc:
-        raise InputFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+    except (OSError, EOFError) as exc:     # gzip errors are OSError / EOFError
+        raise InputFileError(path, f"cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
 
 
 def parse_int(path, token, lineno, what):

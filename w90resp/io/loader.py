@@ -29,9 +29,11 @@ from .wannier90 import (HERMITICITY_TOL, read_tb, read_hr, read_centres_xyz, rea
 
 
 def _existing(*paths):
+    """The first of ``paths`` that exists, each also looked for gzip-compressed (``.gz``)."""
     for p in paths:
-        if os.path.isfile(p):
-            return p
+        for q in (p, p + ".gz"):
+            if os.path.isfile(q):
+                return q
     return None
 
 
@@ -71,6 +73,45 @@ def win_from_structure(structure, projections, spinors, path_label="--projection
     for i, entry in enumerate(split_projections(projections), start=1):
         win.projections.append(_parse_projection_line(path_label, i, entry, win.spinors, lat, 1.0))
     return win
+
+
+def _slab_positions(pos, rvecs, centres, cpath, periodic, lattice, seedname, orbs):
+    """A slab's position matrix along its vacuum axis.
+
+    With one k-point along that axis, Wannier90's Berry-phase r_mn(R) there comes from a
+    single b-vector per k and depends on the branch of Im ln M at every k: for functions
+    near z = c/2 it is meaningless (CrI3 at c/2: diagonal z of -1.0, 0, -2.0 Angstrom for
+    centres at 7.99).  So the off-diagonal elements along that axis are dropped (no
+    response here uses an out-of-plane current) and the diagonal is taken from
+    ``seedname_centres.xyz`` (Wannier90 computes those from the k-product of M), else from
+    the atoms.  Returns (pos, centres, note or None).
+    """
+    axes = [a for a in range(3) if not periodic[a]]
+    normal = np.cross(lattice[0], lattice[1])
+    normal /= np.linalg.norm(normal)
+    if not np.allclose(np.abs(normal), np.eye(3)[axes[0]], atol=1e-8) or len(axes) != 1:
+        return pos, centres, None
+    ax = axes[0]
+    pos = pos.copy()
+    nw = pos.shape[1]
+    i0 = int(np.nonzero(np.all(np.asarray(rvecs) == 0, axis=1))[0][0])
+    old_diag = np.real(np.diagonal(pos[i0, :, :, ax])).copy()
+    pos[..., ax] = 0.0
+    xyz = _existing(seedname + "_centres.xyz")
+    if xyz is not None:
+        zc = read_centres_xyz(xyz)[0][:, ax]
+        src = os.path.basename(xyz)
+    else:
+        zc = np.array([o.position[ax] for o in orbs])
+        src = "the atoms"
+    pos[i0, np.arange(nw), np.arange(nw), ax] = zc
+    if centres is not None and "position block" in str(cpath):
+        centres = np.array(centres, float)
+        centres[:, ax] = zc
+    changed = float(np.abs(old_diag - zc).max())
+    return pos, centres, (f"slab: position matrix along the vacuum axis not used off the "
+                          f"diagonal; heights from {src} (the _tb.dat ones differ by up to "
+                          f"{changed:.2f} A: Wannier90's branch for one k along z)")
 
 
 def _spinful_from_count(nw, n0, ham_path, source):
@@ -131,7 +172,8 @@ def _centres_from(centres, seedname, tb_centres, tb_path, nw, ham_path, win):
             trust = not wrapped
     if isinstance(centres, (str, os.PathLike)):
         path = str(centres)
-        centres = read_centres_xyz(path)[0] if path.endswith(".xyz") else read_wt_centres(path)
+        centres = (read_centres_xyz(path)[0] if path.endswith((".xyz", ".xyz.gz"))
+                   else read_wt_centres(path))
         trust = not wrapped
     if centres is not None:
         centres = np.asarray(centres, float)
@@ -305,6 +347,11 @@ def load_wannier90(seedname, orbitals=None, spin_order=None, periodic=None,
 
     if periodic is None:
         periodic = detect_periodic(real_lattice, rvecs, atoms, mp_grid)
+    if pos is not None and not all(periodic):
+        pos, centres, note = _slab_positions(pos, rvecs, centres, cpath, periodic, real_lattice,
+                                             seedname, orbs)
+        if note:
+            notes.append(note)
     # --- centres: check against labels, home cells, orbital positions
     home = "no centres: Wannier functions taken in their atoms' cells"
     if centres is not None:

@@ -20,9 +20,10 @@ def read_wsvec(path):
     """(use_ws_distance, {(R, m, n): (N, 3) int array of T}) from ``seedname_wsvec.dat``
     (m, n 0-based)."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            header = fh.readline()
-            tokens = fh.read().split()
+        from ._text import read_lines
+        lines = read_lines(path)
+        header = lines[0] if lines else ""
+        tokens = " ".join(lines[1:]).split()
     except OSError as err:
         raise InputFileError(path, f"cannot read ({err.strerror})") from None
     use = "use_ws_distance=.true." in header.replace(" ", "").lower() or \
