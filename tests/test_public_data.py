@@ -131,6 +131,13 @@ def test_centres_in_a_neighbouring_cell_mos2(tmp_path):
     fi = fcim_response(si, mu, 0.05, 0.05, nk=9, moments=("L",))
     assert np.abs(fr["L"]).max() > 0
     assert np.abs(fr["L"] - fi["L"]).max() <= 1e-8 * np.abs(fr["L"]).max()
+    # and the result obeys the Neumann zeros and relations of the crystal's group (D3h)
+    from w90resp.symmetry import check_tensor, point_group_from_cell
+    lat = sr.real_lattice
+    pos = np.array([q for _, q in sr.atoms]) @ np.linalg.inv(lat)
+    pg = point_group_from_cell(lat, pos, [0 if a == "Mo" else 1 for a, _ in sr.atoms])
+    assert pg.hm.startswith("-6m2")          # D3h (x 1' for time reversal)
+    check_tensor("fcim", fi["L"], pg)
 
 
 def test_mdrs_images_are_applied(tmp_path):
