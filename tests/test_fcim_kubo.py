@@ -272,3 +272,30 @@ def test_mos2_interband_inplane():
     assert np.allclose(inter[:, X, X, xz], -inter[:, Y, X, yz], rtol=1e-8, atol=0)
     for f in (r["S"], inter):
         sym.check_tensor("fcim", f, sym.point_group_from_symbol("D3h"))
+
+
+def test_reactive_part_vanishes_in_a_nonmagnet_and_is_eta_independent_in_a_magnet():
+    """Eq. (R) of fcim_kubo: zero for MoS2 by time reversal (k, -k pairs cancel, no
+    symmetrization used); for MoS2 with an exchange field on Mo it is finite and
+    independent of eta (2 eta -> eta changes it by < 1e-3) while the dissipative part
+    doubles; the magnetic-group k-sum (reactive part odd under the antiunitary
+    operations) gives the same as the plain full-grid sum."""
+    from tests.test_magnetic_symmetrizer import _zeeman_mos2
+    from w90resp.models import get_model
+    from w90resp.responses.fcim_kubo import fcim_kubo_response
+    mu = np.array([-0.2, 0.9, 1.2])
+    kw = dict(moments=("L", "S"), parts=("total", "reactive"))
+    r0 = fcim_kubo_response(get_model("mos2"), mu, 0.05, 0.02, 12, symmetry=False, **kw)
+    for m in ("L", "S"):
+        assert np.abs(r0[m + "_reactive"]).max() < 1e-12 * np.abs(r0[m]).max()
+    tb = _zeeman_mos2(0.2)
+    a = fcim_kubo_response(tb, mu, 0.05, 0.02, 12, symmetry=False, **kw)
+    b = fcim_kubo_response(tb, mu, 0.05, 0.01, 12, symmetry=False, **kw)
+    c = fcim_kubo_response(tb, mu, 0.05, 0.01, 12, symmetry=True, **kw)
+    for m in ("L", "S"):
+        ra, rb = a[m + "_reactive"], b[m + "_reactive"]
+        assert np.abs(ra).max() > 1e-4 * np.abs(a[m]).max()
+        assert np.abs(ra - rb).max() < 1e-3 * np.abs(ra).max()
+        assert np.abs(b[m] - 2 * a[m]).max() < 0.05 * np.abs(b[m]).max()
+        for key in (m, m + "_reactive"):
+            assert np.abs(c[key] - b[key]).max() < 1e-8 * np.abs(b[key]).max()

@@ -41,7 +41,9 @@ def add_arguments(p):
     p.add_argument("--moment", dest="moments", help="alias of --moments")
     p.add_argument("--kubo", choices=["intraband", "full"], default="intraband",
                    help="intraband: Eq. (34) (the 1/eta part); full: finite-eta Kubo-Bastin form "
-                        "of Eqs. (B1), (B6) with all band pairs")
+                        "of Eqs. (B1), (B6) with all band pairs, written as the dissipative "
+                        "part (keys L, S, ...) and the eta-independent reactive part "
+                        "(L_reactive, ...: nonzero only in magnets)")
     p.add_argument("--g-spin", type=float, default=2.0023, help="spin g-factor for --moments total")
     p.add_argument("--bloch-to-muB", type=float, default=None,
                    help="mu_B per natural unit of the Bloch moment (needed for orbital/total on "
@@ -123,7 +125,9 @@ def run(args):
     unit_labels = {m: unit_label for m in moments if m not in BLOCH_MOMENTS}
     try:
         if args.kubo == "full":
-            kparts = parts + (("interband",) if args.split else ())
+            # the reactive (eta-independent) part: zero by time reversal in a nonmagnet,
+            # what a magnet adds to the dissipative 1/eta response
+            kparts = parts + (("interband",) if args.split else ()) + ("reactive",)
             calcs = fcim_kubo_calculators(tb, mu, args.kT, args.eta, moments, kparts,
                                           g_spin=args.g_spin, bloch_to_muB=args.bloch_to_muB)
             for m in magnetic:

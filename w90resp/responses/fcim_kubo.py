@@ -27,8 +27,14 @@ tau are Hermitian, P_mn = (P_nm)^*, and F_nm = F_mn.  Splitting
     i/(x + i eta) = eta/(x^2 + eta^2) + i x/(x^2 + eta^2),
 
 the first, n <-> m symmetric term selects Re P_nm: it is the dissipative part (App. B,
-below Eq. B1); the second, antisymmetric term gives -2 x F Im P/(x^2 + eta^2), the
-reactive (non-dissipative) part, which is not computed here.  Hence
+below Eq. B1); the second, antisymmetric term gives, summed over all ordered pairs,
+
+    f^{lambda:rea}_{ab} = -(1/V) sum_k sum_nm F_nm x_nm/(x_nm^2 + eta^2) Im P_nm,     (R)
+
+the reactive (non-dissipative) part: eta-independent as eta -> 0 for gapped pairs, zero
+within a degenerate group (x = 0), and odd under time reversal relative to (K) (the
+1/(x + i eta) -> its conjugate), so it vanishes in a nonmagnet and is the part a magnet
+adds (``part='reactive'``).  Hence
 
     f^{lambda:full}_{ab} = (1/V) sum_k sum_nm F_nm L_eta(e_n - e_m) Re[P^(1)_nm + P^(2)_nm],
     L_eta(x) = eta/(x^2 + eta^2).                                                    (K)
@@ -90,7 +96,7 @@ from .fcim import FCIM
 
 #: 'total' = (B1) + (B6); 'current' = (B1); 'torque' = (B6); 'intraband' = same-group
 #: pairs (= Eq. 34 with group traces); 'interband' = total - intraband.
-KUBO_PARTS = ("total", "current", "torque", "intraband", "interband")
+KUBO_PARTS = ("total", "current", "torque", "intraband", "interband", "reactive")
 
 
 def _log_cosh(y):
@@ -134,13 +140,22 @@ def kubo_pair_factors(E, start, size, mu, kT, eta):
     return F * (eta / (dE ** 2 + eta ** 2))[None]
 
 
+def kubo_reactive_factors(E, start, size, mu, kT, eta):
+    """-F_nm x_nm/(x_nm^2 + eta^2) (nmu, nk, nb, nb), x = e_n - e_m with group means (Eq. R)."""
+    Eb = group_mean_energies(E, start, size)
+    dE = Eb[:, :, None] - Eb[:, None, :]
+    F = fermi_divided_difference(Eb[:, :, None], Eb[:, None, :], mu, kT)
+    return -F * (dE / (dE ** 2 + eta ** 2))[None]
+
+
 def kubo_pair_weights(M, v, Q, E, start, size, part="total"):
     """Re P_nm of Eq. (K): (nk, nb, nb, 45), see :func:`_pair_weights`."""
     return np.moveaxis(_pair_weights(M, v, Q, E, start, size, part), 1, 3)
 
 
-def _pair_weights(M, v, Q, E, start, size, part="total"):
-    """Re P_nm of Eq. (K) (module docstring): (nk, 45, nb, nb) real, [k, (a, b, c), n, m].
+def _pair_weights(M, v, Q, E, start, size, part="total", imag=False):
+    """Re P_nm of Eq. (K) (module docstring): (nk, 45, nb, nb) real, [k, (a, b, c), n, m];
+    Im P_nm with ``imag`` (for Eq. R).
 
     ``part``: 'total' P^(1) + P^(2), 'current' P^(1) (Eq. B1), 'torque' P^(2) (Eq. B6).
     M (nk, nb, nb, 3), v (nk, nb, nb, 3), Q (nk, nb, nb, 5) band-basis matrices, E the
@@ -173,14 +188,21 @@ def _pair_weights(M, v, Q, E, start, size, part="total"):
     # Z^T_{nm} = Z_{mn} = (W_mn + conj(W_nm))/2
     ZT = 0.5 * (np.swapaxes(W, -1, -2) + W.conj()).reshape(nk, 15, nb, nb)
     # P[a b c]_nm = Re[M_a,nm Z_bc,mn] - Re[{r_b, M_a}_nm tau_c,mn]/2
-    P = Mc.real[:, :, None] * ZT.real[:, None] - Mc.imag[:, :, None] * ZT.imag[:, None]
+    if imag:
+        P = Mc.real[:, :, None] * ZT.imag[:, None] + Mc.imag[:, :, None] * ZT.real[:, None]
+    else:
+        P = Mc.real[:, :, None] * ZT.real[:, None] - Mc.imag[:, :, None] * ZT.imag[:, None]
     P = P.reshape(nk, 45, nb, nb)
     if torque:
         R = r[:, None] @ Mc[:, :, None]                                 # r_b M_a: (k, a, b, n, m)
         Y = (R + np.conj(np.swapaxes(R, -1, -2))).reshape(nk, 9, nb, nb)
         tT = np.swapaxes(tau, -1, -2)
-        P -= 0.5 * (Y.real[:, :, None] * tT.real[:, None]
-                    - Y.imag[:, :, None] * tT.imag[:, None]).reshape(nk, 45, nb, nb)
+        if imag:
+            P -= 0.5 * (Y.real[:, :, None] * tT.imag[:, None]
+                        + Y.imag[:, :, None] * tT.real[:, None]).reshape(nk, 45, nb, nb)
+        else:
+            P -= 0.5 * (Y.real[:, :, None] * tT.real[:, None]
+                        - Y.imag[:, :, None] * tT.imag[:, None]).reshape(nk, 45, nb, nb)
     return P
 
 
@@ -215,8 +237,9 @@ def kubo_sum(M, v, Q, E, start, size, mu, kT, eta, part="total", k_resolved=Fals
     mu = np.atleast_1d(np.asarray(mu, dtype=float))
     nk, nb = E.shape
     wpart = part if part in ("current", "torque") else "total"
+    reactive = part == "reactive"
     intra = None
-    if same_group == "fcim" and part != "interband":
+    if same_group == "fcim" and part not in ("interband", "reactive"):
         from .fcim import fcim_band_weights
         extra = {} if directions is None else {"directions": directions}
         w = fcim_band_weights(M, v, Q, start, size, wpart, **extra)   # (nk, nb, 3, 3, 5)
@@ -234,8 +257,8 @@ def kubo_sum(M, v, Q, E, start, size, mu, kT, eta, part="total", k_resolved=Fals
     for s in range(0, nk, kb):
         sl = slice(s, min(nk, s + kb))
         st, sz = start[sl], size[sl]
-        P = _pair_weights(M[sl], v[sl], Q[sl], E[sl], st, sz, wpart)
-        K = kubo_pair_factors(E[sl], st, sz, mu, kT, eta)
+        P = _pair_weights(M[sl], v[sl], Q[sl], E[sl], st, sz, wpart, imag=reactive)
+        K = (kubo_reactive_factors if reactive else kubo_pair_factors)(E[sl], st, sz, mu, kT, eta)
         mask = _pair_mask(st, part)
         if mask is not None:
             K = K * mask[None]
@@ -302,7 +325,10 @@ class FCIMKubo(FCIM):
                        directions=getattr(self, "directions", None), max_bytes=self.max_bytes)
         measure = self.cell_measure if self.cell_measure is not None else data_K.cell_volume
         res = res / (measure * data_K.nk)
-        return EnergyResult(self.Efermi, lambda_to_cartesian(res), transformTR=transform_ident,
+        # the dissipative part is even under time reversal (M and the 1/eta both odd), the
+        # reactive part (Eq. R) odd; both odd under inversion
+        tr = transform_odd if self.part == "reactive" else transform_ident
+        return EnergyResult(self.Efermi, lambda_to_cartesian(res), transformTR=tr,
                             transformInv=transform_odd, comment=self.comment,
                             save_mode=self.save_mode)
 
