@@ -299,3 +299,20 @@ def test_reactive_part_vanishes_in_a_nonmagnet_and_is_eta_independent_in_a_magne
         assert np.abs(b[m] - 2 * a[m]).max() < 0.05 * np.abs(b[m]).max()
         for key in (m, m + "_reactive"):
             assert np.abs(c[key] - b[key]).max() < 1e-8 * np.abs(b[key]).max()
+
+
+@pytest.mark.parametrize("split, expected", [(0.002, 1.0), (0.5, 0.0)])
+def test_eq34_validity_counts_pairs_split_below_eta(split, expected):
+    """Two copies of a cosine band split by 2 Delta: all the Fermi-surface weight is on
+    pairs closer than eta = 0.05 when 2 Delta = 0.004, none when 2 Delta = 1."""
+    from w90resp.orbitals import Orbital
+    from w90resp.responses.fcim import eq34_validity
+    from w90resp.tb import TightBinding
+    orbs = [Orbital(0, "X", np.zeros(3), "s", "s", "none"), Orbital(1, "X", np.zeros(3), "s", "s", "none")]
+    t = -np.eye(2, dtype=complex)
+    hop = {(0, 0, 0): np.diag([split, -split]).astype(complex), (1, 0, 0): t, (-1, 0, 0): t,
+           (0, 1, 0): t, (0, -1, 0): t}
+    tb = TightBinding(name="pair", real_lattice=np.diag([1.0, 1.0, 10.0]), orbitals=orbs,
+                      hoppings=hop, periodic=(True, True, False))
+    frac = eq34_validity(tb, [-1.0, 0.5], kT=0.05, eta=0.05)
+    assert np.allclose(frac, expected, atol=1e-12)

@@ -4,6 +4,7 @@ import time
 import numpy as np
 
 from ..errors import UserError
+from ..responses._bands import DEGEN_THRESH
 from ._common import add_wannier_options, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
 
 NAME = "fcim"
@@ -59,6 +60,8 @@ def add_arguments(p):
                    help="use an existing Ray cluster instead (e.g. 'auto' on a cluster node)")
     p.add_argument("--json", required=True, help="output JSON file")
     p.add_argument("--plot", default=None, help="output PNG: f_{alpha x}^lambda/g_lambda vs mu (Fig. 3 g-l layout)")
+    p.add_argument("--degen-thresh", type=float, default=DEGEN_THRESH, metavar="E",
+                   help="bands closer than this (energy unit of H) form one degenerate group")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     add_wannier_options(p)
 
@@ -129,21 +132,34 @@ def run(args):
             # what a magnet adds to the dissipative 1/eta response
             kparts = parts + (("interband",) if args.split else ()) + ("reactive",)
             calcs = fcim_kubo_calculators(tb, mu, args.kT, args.eta, moments, kparts,
+                                          degen_thresh=args.degen_thresh,
                                           g_spin=args.g_spin, bloch_to_muB=args.bloch_to_muB)
             for m in magnetic:
                 unit_labels[m] = unit_label.replace("hbar", moment_matrix_for(
                     tb, m, args.g_spin, args.bloch_to_muB)[1])
         else:
             calcs = fcim_calculators(tb, mu, args.kT, args.eta,
-                                     [m for m in moments if m not in BLOCH_MOMENTS], parts)
+                                     [m for m in moments if m not in BLOCH_MOMENTS], parts,
+                                     degen_thresh=args.degen_thresh)
             if magnetic:
                 bcalcs, bunits = fcim_bloch_calculators(tb, mu, args.kT, args.eta, magnetic, parts,
+                                                        degen_thresh=args.degen_thresh,
                                                         g_spin=args.g_spin, bloch_to_muB=args.bloch_to_muB)
                 calcs.update(bcalcs)
                 for m in magnetic:
                     unit_labels[m] = unit_label.replace("hbar", bunits[m])
     except ValueError as err:
         raise UserError(str(err)) from None
+    if args.kubo == "intraband":
+        from ..responses.fcim import eq34_validity
+        close = eq34_validity(tb, mu, args.kT, args.eta, args.degen_thresh, nk=min(args.nk, 24))
+        if close.max() > 0.05 and not args.quiet:
+            i = int(np.argmax(close))
+            print(f"note: at mu = {mu[i]:g}, {100 * close[i]:.0f} % of the Fermi-surface weight is "
+                  f"on bands split by less than eta = {args.eta:g} from a partner: Eq. (34) "
+                  f"assumes splittings >> eta there; compare with --kubo full")
+    else:
+        close = None
     raw = runner.run(tb, calcs, args.nk, symmetry=not args.no_symmetry, progress=not args.quiet,
                      parallel=parallel, symprec=args.symprec)
     res = {k: cartesian_to_lambda(v) for k, v in raw.items()}
@@ -151,6 +167,8 @@ def run(args):
     data = {"mu": mu, "lambda": list(LAMBDAS), "kT": args.kT, "eta": args.eta,
             "index_order": "[mu][alpha][beta][lambda], alpha = moment component, beta = gradient direction"}
     data.update(mu_record(args, tb, mu))
+    if close is not None:
+        data["fermi_weight_split_below_eta"] = close
     for key, val in res.items():
         data[key] = val * factor
     params = {"nk": args.nk, "kT": args.kT, "eta": args.eta, "moments": moments,
@@ -158,7 +176,7 @@ def run(args):
               "energy_unit": tb.energy_unit, "normalization": "per unit area" if tb.dimension == 2 else "per unit volume",
               "formula": "Koyama, Koretsune, Hattori FCIM Eq. (34); parts Eqs. (32), (33)",
               "hamiltonian_symmetrization": sym_report, "kubo": args.kubo,
-              "symprec": args.symprec, "input": tb.parameters if args.seedname else None,
+              "symprec": args.symprec, "degen_thresh": args.degen_thresh, "input": tb.parameters if args.seedname else None,
               "g_spin": args.g_spin, "bloch_to_muB": args.bloch_to_muB,
               "kubo_formula": ("Eq. (34) intraband" if args.kubo == "intraband" else
                                "finite-eta Kubo-Bastin, Eqs. (B1)+(B6), all band pairs")}

@@ -4,6 +4,7 @@ import time
 import numpy as np
 
 from ..errors import UserError
+from ..responses._bands import DEGEN_THRESH
 from ._common import add_wannier_options, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
 
 NAME = "orbital-me"
@@ -35,8 +36,8 @@ def add_arguments(parser):
     parser.add_argument("--no-symmetry", action="store_true",
                         help="no symmetry in the k-sum (no k-point reduction, results not "
                              "symmetrized)")
-    parser.add_argument("--degen-thresh", type=float, default=None, metavar="E",
-                        help="bands closer than this are one degenerate group (default 1e-8)")
+    parser.add_argument("--degen-thresh", type=float, default=DEGEN_THRESH, metavar="E",
+                        help="bands closer than this (energy unit of H) form one degenerate group")
     add_wannier_options(parser)
     parser.add_argument("--json", metavar="FILE", required=True, help="output JSON file")
     parser.add_argument("--plot", metavar="FILE", help="PNG of chi and alpha versus mu")
@@ -129,6 +130,7 @@ def run(args):
         data["T_kelvin"] = args.T / om.K_B_EV
     params = {"T": args.T, "mu_min": args.mu_min, "mu_max": args.mu_max, "mu_step": args.mu_step,
               "nk": args.nk, "charge": "electrons (e = -|e|)", "symprec": args.symprec,
+              "degen_thresh": args.degen_thresh,
               "input": tb.parameters if args.seedname else None,
               "position_matrix_used": positions_note or "diagonal (orbital positions)",
               "reference": "Xiao, Liu, Zhao, Yang, Niu, PRB 103, 045401 (2021), Eqs. 7-11"}

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from ..errors import UserError
+from ..responses._bands import DEGEN_THRESH
 from ._common import add_wannier_options, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
 
 NAME = "spin-mqm"
@@ -39,6 +40,8 @@ def add_arguments(parser):
     parser.add_argument("--units", choices=["natural", "paper", "si"], default="natural",
                         help="natural: q = g mu_B/hbar = hbar = k_B = 1; paper: units of Fig. 1 of "
                              "the paper (Rashba models); si: Wannier input in eV/Angstrom")
+    parser.add_argument("--degen-thresh", type=float, default=DEGEN_THRESH, metavar="E",
+                        help="bands closer than this (energy unit of H) form one degenerate group")
     add_wannier_options(parser)
     parser.add_argument("--json", metavar="FILE", required=True, help="output JSON file")
     parser.add_argument("--plot", metavar="FILE", help="PNG with the panels of Figs. 1-2 of the paper")
@@ -162,7 +165,8 @@ def run(args):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)   # reported once below
                 return spin_mqm_response(tb, mus, T, args.nk, symmetry=symmetry,
-                                         symprec=args.symprec, **kw)
+                                         symprec=args.symprec, degen_thresh=args.degen_thresh,
+                                         **kw)
         from ..responses.spin_mqm import polar_response
         p = tb.parameters
         m, al, b = p["mass"], abs(p["alpha"]), abs(p["b"])
@@ -194,7 +198,8 @@ def run(args):
     params = {"model": args.model, "seedname": args.seedname, "T": args.T, "mu_min": args.mu_min,
               "mu_max": args.mu_max, "mu_step": args.mu_step, "nk": args.nk, "method": args.method,
               "nk_radial": args.nk_radial if args.method == "polar" else None, "units": args.units,
-              "g": args.g, "model_parameters": tb.parameters, "symprec": args.symprec}
+              "g": args.g, "model_parameters": tb.parameters, "symprec": args.symprec,
+              "degen_thresh": args.degen_thresh}
     try:
         write_json(args.json, "spin MQM / spin ME / gravito-ME (Shitade, Daido, Yanase)", data,
                    units, params, system=system_summary(tb))
