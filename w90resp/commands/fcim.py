@@ -160,6 +160,11 @@ def run(args):
                   f"assumes splittings >> eta there; compare with --kubo full")
     else:
         close = None
+    from ..convergence import report as resolution_report
+    resolution = {"eta": resolution_report(tb, mu, args.nk, args.eta, "eta", "lorentz",
+                                           kT=args.kT, quiet=args.quiet)}
+    if resolution["eta"]["share_unresolved"].max() <= 0.25:
+        resolution["kT"] = resolution_report(tb, mu, args.nk, args.kT, "kT", quiet=args.quiet)
     raw = runner.run(tb, calcs, args.nk, symmetry=not args.no_symmetry, progress=not args.quiet,
                      parallel=parallel, symprec=args.symprec)
     res = {k: cartesian_to_lambda(v) for k, v in raw.items()}
@@ -169,6 +174,7 @@ def run(args):
     data.update(mu_record(args, tb, mu))
     if close is not None:
         data["fermi_weight_split_below_eta"] = close
+    data["k_resolution"] = resolution
     for key, val in res.items():
         data[key] = val * factor
     params = {"nk": args.nk, "kT": args.kT, "eta": args.eta, "moments": moments,

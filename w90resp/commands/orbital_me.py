@@ -101,6 +101,8 @@ def run(args):
         print(f"note: position matrix {positions_note}")
         tb.position_matrix = None
     kw = {} if args.degen_thresh is None else {"degen_thresh": args.degen_thresh}
+    from ..convergence import report as resolution_report
+    resolution = resolution_report(tb, mu, args.nk, args.T, "k_B T")
     t0 = time.time()
     calcs = om.calculators(mu, args.T, tb.cell_measure, quantities=("chi", "alpha"), **kw)
     res = runner.run(tb, calcs, args.nk, symmetry=symmetry, symprec=args.symprec)
@@ -126,6 +128,7 @@ def run(args):
             "alpha_natural": alpha_nat, "T": args.T, "nk": args.nk, "symmetry": symmetry,
             "seconds": elapsed}
     data.update(mu_record(args, tb, mu))
+    data["k_resolution"] = resolution
     if si_ok:
         data["T_kelvin"] = args.T / om.K_B_EV
     params = {"T": args.T, "mu_min": args.mu_min, "mu_max": args.mu_max, "mu_step": args.mu_step,

@@ -177,6 +177,10 @@ def run(args):
         except ValueError as err:
             raise UserError(str(err)) from None
 
+    resolution = None
+    if args.method == "grid" and args.T > 0:
+        from ..convergence import report as resolution_report
+        resolution = resolution_report(tb, mu, args.nk, args.T, "k_B T")
     t0 = time.time()
     res = compute(mu, args.T)
     elapsed = time.time() - t0
@@ -188,6 +192,7 @@ def run(args):
             "nk": args.nk, "method": args.method,
             "symmetrized": symmetry and args.method == "grid", "elapsed_seconds": round(elapsed, 3)}
     data.update(mu_record(args, tb, mu))
+    data["k_resolution"] = resolution
     for q in QUANTITIES:
         if q in out:
             data[q] = out[q]
