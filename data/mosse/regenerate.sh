@@ -11,37 +11,13 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-NP=${NP:-2}
-NK=${NK:-2}
-export OMP_NUM_THREADS=1
-MPI="mpirun --allow-run-as-root -np ${NP}"
+# shared: NP/NK/MPI, run_step (timings), run_steps, make_pseudo
+source ../pipeline.sh
 STEPS=(pseudo scf nscf w90pp pw2wan bands projwfc extract w90 validate)
-FIRST=${1:-pseudo}
-LAST=${2:-validate}
-
-run_step() {
-    local name=$1 t0 t1
-    t0=$(date +%s)
-    echo "[$(date -u +%H:%M:%S)] step ${name} ..."
-    "step_${name}"
-    t1=$(date +%s)
-    printf '%-9s %6d s   (%s UTC, NP=%s NK=%s, %s)\n' "${name}" $((t1 - t0)) \
-        "$(date -u +%Y-%m-%dT%H:%M)" "${NP}" "${NK}" "$(nproc --all) cores" >> timings.txt
-}
 
 step_pseudo() {
     # Fully relativistic norm-conserving PBE pseudopotentials (Troullier-Martins) with ld1.x.
-    # ld1.x 6.7 writes PP_DIJ (and other numeric blocks) as single long lines; pw.x 6.7 can
-    # fail to read very long lines back, so every long numeric line is re-wrapped.
-    (
-        cd pseudo
-        for el in Mo S Se; do
-            ld1.x < "${el}.ld1.in" > "${el}.ld1.out"
-            raw="${el}.rel-pbe-nc.UPF"
-            awk -f wrap_long_lines.awk "${raw}" > "${raw}.tmp" && mv "${raw}.tmp" "${raw}"
-        done
-        rm -f ld1.wfc ld1ps.wfc ld1.test vx.pot
-    )
+    make_pseudo rel-pbe-nc Mo S Se
 }
 
 step_scf()     { ${MPI} pw.x -nk "${NK}" -in scf.in > scf.out; }
@@ -61,9 +37,4 @@ step_projwfc() { ${MPI} projwfc.x -nk "${NK}" -in projwfc.in > projwfc.out; }
 step_extract() { python3 extract_dft.py; }
 step_validate() { python3 validate.py | tee validate.out; }
 
-go=0
-for s in "${STEPS[@]}"; do
-    [[ "${s}" == "${FIRST}" ]] && go=1
-    if [[ ${go} == 1 ]]; then run_step "${s}"; fi
-    [[ "${s}" == "${LAST}" ]] && break
-done
+run_steps "$@"
