@@ -111,17 +111,21 @@ def _time_reversal_matrix(tb):
     return T
 
 
-def space_group_operations(tb, symprec=None):
-    """Cartesian (g, t) pairs of the space group of ``tb.atoms`` (spglib; ``symprec``
-    Angstrom, default :data:`w90resp.symmetry.structure.DEFAULT_SYMPREC`)."""
-    import spglib
+def _spglib_cell(tb, symprec):
+    """(lattice, reduced positions, species numbers, symprec) of ``tb.atoms`` for spglib."""
     from .structure import DEFAULT_SYMPREC
-    if symprec is None:
-        symprec = DEFAULT_SYMPREC
     lat = tb.real_lattice
     species = sorted({a[0] for a in tb.atoms})
     numbers = [species.index(a[0]) for a in tb.atoms]
     pos = np.array([a[1] for a in tb.atoms]) @ np.linalg.inv(lat)
+    return lat, pos, numbers, DEFAULT_SYMPREC if symprec is None else symprec
+
+
+def space_group_operations(tb, symprec=None):
+    """Cartesian (g, t) pairs of the space group of ``tb.atoms`` (spglib; ``symprec``
+    Angstrom, default :data:`w90resp.symmetry.structure.DEFAULT_SYMPREC`)."""
+    import spglib
+    lat, pos, numbers, symprec = _spglib_cell(tb, symprec)
     sym = spglib.get_symmetry((lat, pos, numbers), symprec=symprec)
     ops = []
     for W, t in zip(sym["rotations"], sym["translations"]):
@@ -227,13 +231,7 @@ def magnetic_operations(tb, symprec=None):
     so collinear and non-collinear moments are treated alike): ``tr`` marks the
     antiunitary operations {g|t} x time reversal, which reverse the moments."""
     import spglib
-    from .structure import DEFAULT_SYMPREC
-    if symprec is None:
-        symprec = DEFAULT_SYMPREC
-    lat = tb.real_lattice
-    species = sorted({a[0] for a in tb.atoms})
-    numbers = [species.index(a[0]) for a in tb.atoms]
-    pos = np.array([a[1] for a in tb.atoms]) @ np.linalg.inv(lat)
+    lat, pos, numbers, symprec = _spglib_cell(tb, symprec)
     mag = np.asarray(tb.magnetic_moments, float).reshape(len(tb.atoms), 3)
     sym = spglib.get_magnetic_symmetry((lat, pos, numbers, mag), symprec=symprec)
     if sym is None:
