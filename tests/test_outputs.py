@@ -133,3 +133,20 @@ def test_sigterm_mid_run_keeps_the_earlier_output(tmp_path):
              and not ln.startswith(" ")]
     assert lines[-1].startswith("w90resp fcim: terminated")
     assert json.loads(out.read_text()) == {"earlier": True}
+
+
+def test_memory_budget_sets_the_chunk():
+    """--max-memory: points per FFT chunk = budget / (MATRICES_PER_POINT x 16 B x nw^2),
+    so the chunk (not the grid) is what memory bounds; smaller budgets, smaller chunks."""
+    from w90resp import runner
+    tb = get_model("mos2")                      # 22 WFs, 2D
+    per_point = runner.MATRICES_PER_POINT * 16 * 22 ** 2
+    assert runner.chunk_points(tb, 1e8) == int(1e8 // per_point)
+    assert runner.default_max_fft(tb, 1e8) == int(np.sqrt(1e8 // per_point))
+    assert runner.default_max_fft(tb, 1e7) < runner.default_max_fft(tb, 1e9)
+    assert runner.default_max_fft(tb) == 64     # no budget: 64 x 64 points
+
+
+def test_max_memory_must_be_positive(tmp_path, capsys):
+    assert main(FCIM + ["--max-memory", "0", "--json", str(tmp_path / "x.json")]) == 2
+    _one_line_error(capsys, "--max-memory must be positive")

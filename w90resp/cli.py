@@ -119,7 +119,7 @@ def check_options(args):
         for v in values:
             if isinstance(v, float) and not math.isfinite(v):
                 raise UserError(f"{_flag(name)} must be a finite number, got {v}")
-    positive = ("kT", "eta", "symprec", "mu_step", "symmetrize_tolerance")
+    positive = ("kT", "eta", "symprec", "mu_step", "symmetrize_tolerance", "max_memory")
     for name in positive:
         v = getattr(args, name, None)
         if v is not None and not v > 0:

@@ -68,15 +68,27 @@ def point_group_for_wannierberri(tb, system, symprec=None):
 
 
 #: k-points of one FFT chunk (WannierBerri's NKFFT grid) that the default chunking aims
-#: at: 64 x 64 in 2D, 16^3 in 3D.  Memory per chunk ~ points x num_wann^2 x (a few
-#: dozen complex matrices), so a 24-WF crystal stays near 0.2-0.5 GB per chunk.
+#: at when no memory budget is given: 64 x 64 in 2D, 16^3 in 3D.
 CHUNK_POINTS = 4096
+#: complex (nw x nw) matrices held per k-point of a chunk while the calculators run
+#: (H and its eigenvectors, velocities, on-site operators in the band basis, products):
+#: an estimate used to turn a memory budget into a chunk size
+MATRICES_PER_POINT = 48
 
 
-def default_max_fft(tb):
-    """Largest FFT size per direction for ``tb`` (``CHUNK_POINTS`` per chunk)."""
+def chunk_points(tb, max_memory=None):
+    """k-points per FFT chunk: ``CHUNK_POINTS``, or as many as ``max_memory`` bytes hold
+    at MATRICES_PER_POINT complex nw x nw matrices per point (at least 8)."""
+    if max_memory is None:
+        return CHUNK_POINTS
+    per_point = MATRICES_PER_POINT * 16 * tb.num_wann ** 2
+    return int(max(8, max_memory // per_point))
+
+
+def default_max_fft(tb, max_memory=None):
+    """Largest FFT size per direction for ``tb`` (:func:`chunk_points` per chunk)."""
     dim = max(1, sum(bool(p) for p in tb.periodic))
-    return max(2, int(round(CHUNK_POINTS ** (1.0 / dim))))
+    return max(2, int(chunk_points(tb, max_memory) ** (1.0 / dim) + 1e-9))
 
 
 def grid_label(tb, nk):
@@ -84,12 +96,12 @@ def grid_label(tb, nk):
     return "x".join(str(int(nk)) for p in tb.periodic if p)
 
 
-def make_grid(tb, system, nk, max_fft=None):
+def make_grid(tb, system, nk, max_fft=None, max_memory=None):
     """A ``wannierberri.Grid`` with ``nk`` points along each periodic direction, cut into
     FFT chunks of at most ``max_fft`` points per direction (default: :func:`default_max_fft`)."""
     import wannierberri as wb
     if max_fft is None:
-        max_fft = default_max_fft(tb)
+        max_fft = default_max_fft(tb, max_memory)
     nk3 = [int(nk) if p else 1 for p in tb.periodic]
     divs = [grid_division(n, max_fft) for n in nk3]
     return wb.Grid(system, NKdiv=[d[0] for d in divs], NKFFT=[d[1] for d in divs])
@@ -129,7 +141,7 @@ def stop_parallel():
 
 
 def run(tb, calculators, nk, symmetry=True, use_irred_kpt=None, max_fft=None,
-        progress=False, system=None, parallel=False, symprec=None):
+        progress=False, system=None, parallel=False, symprec=None, max_memory=None):
     """Evaluate ``calculators`` (dict name -> WannierBerri calculator) on an nk grid.
 
     Returns a dict name -> data array (e.g. (nmu, 3, 3, ...)) summed over the grid,
@@ -137,12 +149,13 @@ def run(tb, calculators, nk, symmetry=True, use_irred_kpt=None, max_fft=None,
     go to a temporary directory; its console output is shown only with ``progress``.
     With ``parallel`` (after :func:`start_parallel`) the K-points are distributed over
     the Ray workers; the results are the same as serial ones.  ``symprec``: spglib
-    tolerance (Angstrom) of the point group (see :func:`prepare_system`).
+    tolerance (Angstrom) of the point group (see :func:`prepare_system`); ``max_memory``:
+    bytes a chunk may use (sets the FFT chunk, :func:`chunk_points`).
     """
     import wannierberri as wb
     if system is None:
         system = prepare_system(tb, symmetry=symmetry, symprec=symprec)
-    grid = make_grid(tb, system, nk, max_fft=max_fft)
+    grid = make_grid(tb, system, nk, max_fft=max_fft, max_memory=max_memory)
     if use_irred_kpt is None:
         use_irred_kpt = symmetry
     cwd = os.getcwd()

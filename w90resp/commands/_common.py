@@ -8,6 +8,27 @@ from ..errors import UserError
 from ..symmetry.structure import DEFAULT_SYMPREC
 
 
+def default_max_memory_gb():
+    """A quarter of the machine's RAM, in GB (4 GB if it cannot be read)."""
+    import os
+    try:
+        return 0.25 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
+    except (ValueError, OSError, AttributeError):
+        return 4.0
+
+
+def add_run_options(parser):
+    """Options of the k-sum itself shared by the response commands."""
+    parser.add_argument("--max-memory", type=float, default=round(default_max_memory_gb(), 1),
+                        metavar="GB", help="memory one FFT chunk of the k-sum may use; sets the "
+                                           "chunk size in 2D and 3D (default: 1/4 of the RAM)")
+
+
+def max_memory_bytes(args):
+    v = getattr(args, "max_memory", None)
+    return None if v is None else float(v) * 1e9
+
+
 def add_wannier_options(parser):
     """The options every command takes for ``--seedname`` input (README, 'Wannier input')."""
     g = parser.add_argument_group("Wannier90 input (with --seedname)")

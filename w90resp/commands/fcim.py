@@ -5,7 +5,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..responses._bands import DEGEN_THRESH
-from ._common import add_wannier_options, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
+from ._common import add_run_options, add_wannier_options, max_memory_bytes, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
 
 NAME = "fcim"
 HELP = "flexocurrent-induced magnetization f^lambda_{alpha beta}/g_lambda (FCIM paper Eqs. 32-34)"
@@ -63,6 +63,7 @@ def add_arguments(p):
     p.add_argument("--degen-thresh", type=float, default=DEGEN_THRESH, metavar="E",
                    help="bands closer than this (energy unit of H) form one degenerate group")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    add_run_options(p)
     add_wannier_options(p)
 
 
@@ -166,7 +167,8 @@ def run(args):
     if resolution["eta"]["share_unresolved"].max() <= 0.25:
         resolution["kT"] = resolution_report(tb, mu, args.nk, args.kT, "kT", quiet=args.quiet)
     raw = runner.run(tb, calcs, args.nk, symmetry=not args.no_symmetry, progress=not args.quiet,
-                     parallel=parallel, symprec=args.symprec)
+                     parallel=parallel, symprec=args.symprec,
+                     max_memory=max_memory_bytes(args))
     res = {k: cartesian_to_lambda(v) for k, v in raw.items()}
     elapsed = time.perf_counter() - t0
     data = {"mu": mu, "lambda": list(LAMBDAS), "kT": args.kT, "eta": args.eta,

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..responses._bands import DEGEN_THRESH
-from ._common import add_wannier_options, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
+from ._common import add_run_options, add_wannier_options, max_memory_bytes, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
 
 NAME = "orbital-me"
 HELP = "intrinsic orbital magnetoelectric chi and magnetothermal alpha of a 2D system"
@@ -38,6 +38,7 @@ def add_arguments(parser):
                              "symmetrized)")
     parser.add_argument("--degen-thresh", type=float, default=DEGEN_THRESH, metavar="E",
                         help="bands closer than this (energy unit of H) form one degenerate group")
+    add_run_options(parser)
     add_wannier_options(parser)
     parser.add_argument("--json", metavar="FILE", required=True, help="output JSON file")
     parser.add_argument("--plot", metavar="FILE", help="PNG of chi and alpha versus mu")
@@ -105,7 +106,8 @@ def run(args):
     resolution = resolution_report(tb, mu, args.nk, args.T, "k_B T")
     t0 = time.time()
     calcs = om.calculators(mu, args.T, tb.cell_measure, quantities=("chi", "alpha"), **kw)
-    res = runner.run(tb, calcs, args.nk, symmetry=symmetry, symprec=args.symprec)
+    res = runner.run(tb, calcs, args.nk, symmetry=symmetry, symprec=args.symprec,
+                     max_memory=max_memory_bytes(args))
     chi_nat = res["chi"][:, 2, :2]
     alpha_nat = res["alpha"][:, 2, :2]
     elapsed = time.time() - t0

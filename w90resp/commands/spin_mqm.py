@@ -6,7 +6,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..responses._bands import DEGEN_THRESH
-from ._common import add_wannier_options, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
+from ._common import add_run_options, add_wannier_options, max_memory_bytes, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
 
 NAME = "spin-mqm"
 HELP = "spin magnetic quadrupole moment, spin ME and gravito-ME susceptibilities"
@@ -42,6 +42,7 @@ def add_arguments(parser):
                              "the paper (Rashba models); si: Wannier input in eV/Angstrom")
     parser.add_argument("--degen-thresh", type=float, default=DEGEN_THRESH, metavar="E",
                         help="bands closer than this (energy unit of H) form one degenerate group")
+    add_run_options(parser)
     add_wannier_options(parser)
     parser.add_argument("--json", metavar="FILE", required=True, help="output JSON file")
     parser.add_argument("--plot", metavar="FILE", help="PNG with the panels of Figs. 1-2 of the paper")
@@ -166,6 +167,7 @@ def run(args):
                 warnings.simplefilter("ignore", UserWarning)   # reported once below
                 return spin_mqm_response(tb, mus, T, args.nk, symmetry=symmetry,
                                          symprec=args.symprec, degen_thresh=args.degen_thresh,
+                                         max_memory=max_memory_bytes(args),
                                          **kw)
         from ..responses.spin_mqm import polar_response
         p = tb.parameters

@@ -526,7 +526,8 @@ def spin_mqm_calculators(tb, mu, T, quantities=QUANTITIES, charge=1.0,
 
 
 def spin_mqm_response(tb, mu, T, nk, quantities=QUANTITIES, symmetry=True, charge=1.0,
-                      degen_thresh=DEGEN_THRESH, progress=False, system=None, symprec=None):
+                      degen_thresh=DEGEN_THRESH, progress=False, system=None, symprec=None,
+                      max_memory=None):
     r"""Spin MQM (8a), spin ME (19a), gravito-ME (19b), (20) of ``tb`` on an nk grid.
 
     Parameters
@@ -553,7 +554,7 @@ def spin_mqm_response(tb, mu, T, nk, quantities=QUANTITIES, symmetry=True, charg
                       "tb.magnetic_moments or use symmetry=False", stacklevel=2)
     calcs = spin_mqm_calculators(tb, mu, T, quantities, charge, degen_thresh)
     res = run(tb, calcs, nk, symmetry=symmetry, progress=progress, system=system,
-              symprec=symprec)
+              symprec=symprec, max_memory=max_memory)
     out = {"mu": mu, "T": float(T_arr[0]) if scalar else T_arr}
     for q in quantities:
         if scalar:
