@@ -16,7 +16,9 @@ def _pyplot():
 def plot_fcim(mu, results, path=None, beta=0, moments=("L", "S"), title="", unit_label="",
               mu_label="mu"):
     """FCIM paper Fig. 3(g-l) layout: f_{alpha beta}^lambda/g_lambda vs mu, one panel per
-    moment component (rows: moments, columns: alpha), one curve per lambda."""
+    moment component (rows: moments, columns: alpha), one curve per lambda.
+    ``unit_label``: one string, or {moment: units} (Bloch moments are in mu_B, L and S
+    in hbar), shown on each row."""
     plt = _pyplot()
     moments = [m for m in moments if m in results]
     fig, axes = plt.subplots(len(moments), 3, figsize=(12, 3.2 * len(moments)), squeeze=False,
@@ -28,11 +30,14 @@ def plot_fcim(mu, results, path=None, beta=0, moments=("L", "S"), title="", unit
             for lam in range(5):
                 ax.plot(mu, data[:, a, beta, lam], label=f"${LAMBDA_LATEX[lam]}$")
             ax.axhline(0, color="k", lw=0.5)
-            ax.set_title(f"$\\bar{{{M}}}_{AXES[a]}$: $f^\\lambda_{{{AXES[a]}{AXES[beta]}}}/g_\\lambda$")
+            sym = f"\\bar{{{M}}}" if len(M) == 1 else f"\\mathrm{{{M}}}"
+            ax.set_title(f"${sym}_{AXES[a]}$: $f^\\lambda_{{{AXES[a]}{AXES[beta]}}}/g_\\lambda$")
             if r == len(moments) - 1:
                 ax.set_xlabel(mu_label)
+        if isinstance(unit_label, dict) and unit_label.get(M):
+            axes[r, 0].set_ylabel(unit_label[M], fontsize=7)
     axes[0, 0].legend(title=r"$\lambda$", fontsize=8)
-    if unit_label:
+    if unit_label and not isinstance(unit_label, dict):
         fig.text(0.01, 0.005, f"units: {unit_label}", fontsize=8)
     if title:
         fig.suptitle(title)

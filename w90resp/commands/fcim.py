@@ -195,10 +195,11 @@ def run(args):
     if args.plot:
         plot_fcim(mu, {k: res[k] * factor for k in moments}, args.plot, moments=moments,
                   title=f"FCIM of {tb.name}, kT = {args.kT:g}, eta = {args.eta:g}",
-                  unit_label=unit_label, mu_label=f"mu ({tb.energy_unit})")
+                  unit_label=unit_labels, mu_label=f"mu ({tb.energy_unit})")
     if not args.quiet:
         largest = {k: float(np.abs(v).max() * factor) for k, v in res.items()}
-        print(f"done in {elapsed:.1f} s; largest |f/g| ({unit_label}): "
-              + ", ".join(f"{k}: {v:.4g}" for k, v in largest.items()))
+        print(f"done in {elapsed:.1f} s; largest |f/g|: "
+              + ", ".join(f"{k}: {v:.4g} {unit_labels.get(k.split('_')[0], unit_label)}"
+                          for k, v in largest.items()))
         print(f"wrote {args.json}" + (f" and {args.plot}" if args.plot else ""))
     return 0
