@@ -24,7 +24,7 @@ step_pseudo() {
 
 # scf: 4x4x1 k, 50/200 Ry, noncollinear + SOC, start moment along z on Cr, m-v smearing
 step_scf()      { ${MPI} pw.x -nk "${NK}" -in scf.in > scf.out || grep -q "JOB DONE" scf.out; }
-step_nscf()     { python3 make_nscf.py 4 && ${MPI} pw.x -nk "${NK}" -in nscf.in > nscf.out; }
+step_nscf()     { python3 ../make_nscf.py 4 && ${MPI} pw.x -nk "${NK}" -in nscf.in > nscf.out; }
 step_w90pp()    { python3 make_win.py && wannier90.x -pp CrI3; }
 step_pw2wan()   { ${MPI} pw2wannier90.x -in pw2wan.in > pw2wan.out; }
 step_w90()      { wannier90.x CrI3 && gzip -9 -f CrI3_tb.dat CrI3_wsvec.dat && rm -f CrI3_hr.dat; }

@@ -1,9 +1,12 @@
-"""Write nscf.in (full 4x4x1 grid, no symmetry) and the matching k-point block of CrI3.win from scf.in."""
+"""Write nscf.in (full NxNx1 grid, no symmetry, NBND bands) and kpoints.win from scf.in.
+
+Run in a data set's folder:  python3 ../make_nscf.py N [NBND]
+"""
 import re
 import sys
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 4
-NBND = 80
+NBND = int(sys.argv[2]) if len(sys.argv) > 2 else 80
 text = open("scf.in").read()
 text = text.replace("calculation = 'scf'", "calculation = 'nscf'")
 text = re.sub(r"max_seconds = \d+", "max_seconds = 10000", text)
