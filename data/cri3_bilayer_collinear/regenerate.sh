@@ -15,7 +15,7 @@ cd "$(dirname "$0")"
 # shared: NP/NK/MPI, run_step (timings), run_steps, make_pseudo
 source ../pipeline.sh
 STEPS=(pseudo scf nscf w90pp pw2wan w90)
-NSCF_K=${NSCF_K:-3}
+NSCF_K=${NSCF_K:-4}
 
 step_pseudo() {
     # scalar-relativistic norm-conserving PBE (Troullier-Martins) Cr [Ar]3d5 4s1 (no semicore)
