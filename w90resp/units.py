@@ -51,3 +51,25 @@ def fcim_units(tb, units):
         fac = HBAR_JS / (EV_J * ANGSTROM_M ** power)
         return fac, f"s/m{'' if power == 1 else '^2'} {per} (angular momentum density per g*grad(eps))"
     raise UserError(f"unknown units '{units}' (natural, ev-angstrom, si)")
+
+
+def edelstein_units(tb, units):
+    """(factor, label) from the internal Edelstein chi (moment/(E L) per area in 2D,
+    moment/(E L^2) in 3D, e = hbar = 1) to ``units``, the moment unit left out.
+
+    * ``natural``: as computed (energy and length of the Hamiltonian).
+    * ``si``: d<M>/A per electric field, (moment) nm^-2 per V/m (nm^-3 in 3D): e E in
+      eV/Angstrom is 1e-10 E[V/m], and 1/Angstrom^2 = 100/nm^2 (1000/nm^3).
+    """
+    d = tb.dimension
+    per = "per unit area" if d == 2 else "per unit volume"
+    if units == "natural":
+        return 1.0, (f"/({tb.energy_unit} {tb.length_unit}{'' if d == 2 else '^2'}) {per}, "
+                     "e = hbar = 1, times e E gives the moment density")
+    if units == "si":
+        if tb.energy_unit != "eV" or tb.length_unit != "Angstrom":
+            raise UserError(f"--units si needs a Hamiltonian in eV and Angstrom; '{tb.name}' is in "
+                            f"{tb.energy_unit}/{tb.length_unit}: use --units natural")
+        nm = 1e-9 / ANGSTROM_M
+        return ANGSTROM_M * nm ** d, f"nm^-{d} per V/m ({per})"
+    raise UserError(f"unknown units '{units}' (natural, si)")

@@ -273,6 +273,11 @@ class FCIM(Calculator):
         self._onsite_kernel = None        # OnsiteDiagonals of self.onsite, built on first use
         self.comment = f"FCIM f/g_lambda, M={moment_name}, part={part} (Koyama et al. Eqs. 32-34)"
 
+    def result_array(self, res):
+        """The k-sum (nmu, 3, 3, ncomp) as the array WannierBerri symmetrizes: the lambda
+        index as a Cartesian symmetric traceless pair, (nmu, 3, 3, 3, 3)."""
+        return lambda_to_cartesian(res)
+
     def moment_matrix(self, data_K):
         """Band-basis magnetic-moment matrix (nk, nb, nb, 3); on-site M rotated by U.
 
@@ -315,8 +320,9 @@ class FCIM(Calculator):
         nk, nb = data_K.E_K.shape
         st = fs.states                                       # flat (k, n) in energy order
         vs = vd.reshape(-1, 3)[st][:, list(bcomps)]
-        Qs = d["Q"].reshape(-1, 5)[st]
-        W = np.empty((len(st), len(names), 3, len(bcomps), 5))
+        nc = self.Q.shape[0]
+        Qs = d["Q"].reshape(-1, nc)[st]
+        W = np.empty((len(st), len(names), 3, len(bcomps), nc))
         for i, n in enumerate(names):
             Mv = d[n].reshape(-1, 3)[st][:, :, None] * vs[:, None, :]
             np.multiply(Mv[:, :, :, None], Qs[:, None, None, :], out=W[:, i])
@@ -348,13 +354,13 @@ class FCIM(Calculator):
                                              blocks=(onsite[n][group_of], vb, Qb))
                     W[p[inside], i] = wd[inside][:, :, list(bcomps)]
         res = fs.sum_sorted(W.reshape(len(st), -1)).reshape((len(self.Efermi), len(names), 3,
-                                                            len(bcomps), 5))
+                                                            len(bcomps), nc))
         c[key] = ({n: res[:, i] for i, n in enumerate(names)}, bcomps)
         return c[key]
 
     def __call__(self, data_K):
         nmu = len(self.Efermi)
-        res = np.zeros((nmu, 3, 3, 5))
+        res = np.zeros((nmu, 3, 3, self.Q.shape[0]))
         if self.part == "total" and self._onsite_moment():
             fam, bcomps = self._family_total(data_K)
             res[:, :, list(bcomps)] = fam[self.moment_name]
@@ -366,8 +372,7 @@ class FCIM(Calculator):
         res *= -1.0 / self.eta
         measure = self.cell_measure if self.cell_measure is not None else data_K.cell_volume
         res /= measure * data_K.nk
-        res_cart = lambda_to_cartesian(res)              # (nmu, 3, 3, 3, 3)
-        return EnergyResult(self.Efermi, res_cart, transformTR=transform_ident,
+        return EnergyResult(self.Efermi, self.result_array(res), transformTR=transform_ident,
                             transformInv=transform_odd, comment=self.comment,
                             save_mode=self.save_mode)
 

@@ -80,7 +80,7 @@ grids of the tests).  The calculators default to ``same_group='fcim'``: the same
 terms are then taken from the intraband calculator itself, so that the result is exactly
 Eq. (34) plus the interband sum; ``same_group='trace'`` gives the literal App. B sum.
 
-Implementation: P (k, n, m, 45) from array products over (n, l, m), the weights
+Implementation: P (k, n, m, 9 x ncomp; 45 for the five Q_lambda) from array products over (n, l, m), the weights
 F_nm L_eta for all chemical potentials, and the k-sum as one matrix product
 (nmu, k n m) x (k n m, 45), in blocks of k-points that bound the memory.
 """
@@ -88,7 +88,6 @@ import numpy as np
 from wannierberri.result import EnergyResult
 from wannierberri.symmetry.point_symmetry import transform_ident, transform_odd
 
-from ..operators import lambda_to_cartesian
 from . import _bands
 from ._bands import DEGEN_THRESH
 from .bloch_moment import G_SPIN, MOMENTS as BLOCH_MOMENTS, group_mean_energies, moment_matrix_for
@@ -186,23 +185,24 @@ def _pair_weights(M, v, Q, E, start, size, part="total", imag=False):
     else:
         W = r[:, :, None] @ tau[:, None]
     # Z^T_{nm} = Z_{mn} = (W_mn + conj(W_nm))/2
-    ZT = 0.5 * (np.swapaxes(W, -1, -2) + W.conj()).reshape(nk, 15, nb, nb)
+    nc = Q.shape[-1]
+    ZT = 0.5 * (np.swapaxes(W, -1, -2) + W.conj()).reshape(nk, 3 * nc, nb, nb)
     # P[a b c]_nm = Re[M_a,nm Z_bc,mn] - Re[{r_b, M_a}_nm tau_c,mn]/2
     if imag:
         P = Mc.real[:, :, None] * ZT.imag[:, None] + Mc.imag[:, :, None] * ZT.real[:, None]
     else:
         P = Mc.real[:, :, None] * ZT.real[:, None] - Mc.imag[:, :, None] * ZT.imag[:, None]
-    P = P.reshape(nk, 45, nb, nb)
+    P = P.reshape(nk, 9 * nc, nb, nb)
     if torque:
         R = r[:, None] @ Mc[:, :, None]                                 # r_b M_a: (k, a, b, n, m)
         Y = (R + np.conj(np.swapaxes(R, -1, -2))).reshape(nk, 9, nb, nb)
         tT = np.swapaxes(tau, -1, -2)
         if imag:
             P -= 0.5 * (Y.real[:, :, None] * tT.imag[:, None]
-                        + Y.imag[:, :, None] * tT.real[:, None]).reshape(nk, 45, nb, nb)
+                        + Y.imag[:, :, None] * tT.real[:, None]).reshape(nk, 9 * nc, nb, nb)
         else:
             P -= 0.5 * (Y.real[:, :, None] * tT.real[:, None]
-                        - Y.imag[:, :, None] * tT.imag[:, None]).reshape(nk, 45, nb, nb)
+                        - Y.imag[:, :, None] * tT.imag[:, None]).reshape(nk, 9 * nc, nb, nb)
     return P
 
 
@@ -236,6 +236,8 @@ def kubo_sum(M, v, Q, E, start, size, mu, kT, eta, part="total", k_resolved=Fals
         raise ValueError("same_group must be 'trace' or 'fcim'")
     mu = np.atleast_1d(np.asarray(mu, dtype=float))
     nk, nb = E.shape
+    nc = Q.shape[-1]
+    ncomp = 9 * nc
     wpart = part if part in ("current", "torque") else "total"
     reactive = part == "reactive"
     intra = None
@@ -245,15 +247,15 @@ def kubo_sum(M, v, Q, E, start, size, mu, kT, eta, part="total", k_resolved=Fals
         w = fcim_band_weights(M, v, Q, start, size, wpart, **extra)   # (nk, nb, 3, 3, 5)
         fp = -_bands.minus_fermi_derivative(E, mu, kT) / eta          # f'/eta (nmu, nk, nb)
         if k_resolved:
-            intra = np.einsum("xkn,knabc->xkabc", fp, w, optimize=True).reshape(len(mu), nk, 45)
+            intra = np.einsum("xkn,knabc->xkabc", fp, w, optimize=True).reshape(len(mu), nk, ncomp)
         else:
-            intra = (fp.reshape(len(mu), -1) @ w.reshape(nk * nb, 45))
+            intra = (fp.reshape(len(mu), -1) @ w.reshape(nk * nb, ncomp))
         if part == "intraband":
-            return intra.reshape(intra.shape[:-1] + (3, 3, 5))
+            return intra.reshape(intra.shape[:-1] + (3, 3, nc))
         part = "interband"
-    per_k = nb * nb * (45 * 8 + 60 * 16 + 8 * len(mu) * 2)
+    per_k = nb * nb * (ncomp * 8 + 12 * (nc + 1) * 16 + 8 * len(mu) * 2)
     kb = int(max(1, min(nk, max_bytes // per_k)))
-    out = np.zeros((len(mu), nk, 45) if k_resolved else (len(mu), 45))
+    out = np.zeros((len(mu), nk, ncomp) if k_resolved else (len(mu), ncomp))
     for s in range(0, nk, kb):
         sl = slice(s, min(nk, s + kb))
         st, sz = start[sl], size[sl]
@@ -264,14 +266,14 @@ def kubo_sum(M, v, Q, E, start, size, mu, kT, eta, part="total", k_resolved=Fals
             K = K * mask[None]
         nkb = P.shape[0]
         K = K.reshape(len(mu), nkb, nb * nb)
-        P = P.reshape(nkb, 45, nb * nb)
+        P = P.reshape(nkb, ncomp, nb * nb)
         if k_resolved:
             out[:, sl] = np.einsum("xkp,kcp->xkc", K, P, optimize=True)
         else:
             out += np.einsum("xkp,kcp->xc", K, P, optimize=True)
     if intra is not None:
         out += intra
-    return out.reshape(out.shape[:-1] + (3, 3, 5))
+    return out.reshape(out.shape[:-1] + (3, 3, nc))
 
 
 class FCIMKubo(FCIM):
@@ -328,7 +330,7 @@ class FCIMKubo(FCIM):
         # the dissipative part is even under time reversal (M and the 1/eta both odd), the
         # reactive part (Eq. R) odd; both odd under inversion
         tr = transform_odd if self.part == "reactive" else transform_ident
-        return EnergyResult(self.Efermi, lambda_to_cartesian(res), transformTR=tr,
+        return EnergyResult(self.Efermi, self.result_array(res), transformTR=tr,
                             transformInv=transform_odd, comment=self.comment,
                             save_mode=self.save_mode)
 
