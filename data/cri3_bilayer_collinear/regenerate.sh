@@ -5,7 +5,7 @@
 # plus python3 with numpy (make_win.py) and w90resp (combine/validate steps).
 #
 # Usage:  ./regenerate.sh [first_step [last_step]]
-#   steps: pseudo scf nscf w90pp pw2wan w90
+#   steps: pseudo scf nscf w90pp pw2wan w90 combine validate
 # Environment: NP (MPI ranks, default 2), NK (pools, default 2).  Timings go to timings.txt.
 # scf carries max_seconds: a stopped scf is continued with
 #   sed -i "s/restart_mode = 'from_scratch'/restart_mode = 'restart'/" scf.in; ./regenerate.sh scf scf
@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 
 # shared: NP/NK/MPI, run_step (timings), run_steps, make_pseudo
 source ../pipeline.sh
-STEPS=(pseudo scf nscf w90pp pw2wan w90)
+STEPS=(pseudo scf nscf w90pp pw2wan w90 combine validate)
 NSCF_K=${NSCF_K:-4}
 
 step_pseudo() {
@@ -44,5 +44,8 @@ step_w90() {
         rm -f "CrI3bi_${s}_hr.dat"
     done
 }
+
+step_combine()  { python3 combine.py | tee combine.out; }
+step_validate() { python3 validate.py | tee validate.out; }
 
 run_steps "$@"
