@@ -99,7 +99,8 @@ def write_win(path, template):
     text = open(template).read()
     out = ["! Bilayer CrI3 spinor Hamiltonian of combine.py: collinear Wannier functions of both spin",
            "! channels, interlaced (up, down) per orbital, plus on-site lambda L.S from the monolayer",
-           "spinors = .true."]
+           "spinors = .true.",
+           "use_ws_distance = .false.   ! H(R) below already holds the MDRS images of the channels"]
     keep = True
     for line in text.splitlines():
         key = line.split("=")[0].strip().lower()
