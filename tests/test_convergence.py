@@ -8,21 +8,22 @@ from w90resp.responses import orbital_me as om
 
 
 def test_hint_matches_the_convergence_of_orbital_me_alpha():
-    """PT-AFM model, k_B T = 5 meV: the hint flags nk = 96 and suggests more; at 192 it is
-    silent.  The k-sums agree: alpha(96) is off by a hundred times more than alpha(192),
-    measured against nk = 384."""
+    """PT-AFM model, k_B T = 5 meV, with the width the orbital-me command uses (k_B T/2:
+    its metric term is a Fermi-surface sum): the hint flags nk = 192 and suggests more; at
+    384 it is silent.  The k-sums agree: alpha(192) is off by more than thirty times
+    alpha(384), measured against nk = 768."""
     tb = get_model("pt-afm")
     mu = np.linspace(-1, 1, 9)
-    share96, suggest = resolution(tb, mu, 96, 0.005)
-    share192, _ = resolution(tb, mu, 192, 0.005)
-    assert share96.max() > UNRESOLVED_SHARE and suggest > 96
-    assert share192.max() < UNRESOLVED_SHARE
+    share192, suggest = resolution(tb, mu, 192, 0.0025, kT=0.005)
+    share384, _ = resolution(tb, mu, 384, 0.0025, kT=0.005)
+    assert share192.max() > UNRESOLVED_SHARE and suggest > 192
+    assert share384.max() < UNRESOLVED_SHARE
     res = {}
-    for nk in (96, 192, 384):
+    for nk in (192, 384, 768):
         calcs = om.calculators(mu, 0.005, tb.cell_measure, quantities=("alpha",))
         res[nk] = runner.run(tb, calcs, nk, symmetry=True)["alpha"][:, 2, 0]
-    err = {nk: np.abs(res[nk] - res[384]).max() for nk in (96, 192)}
-    assert err[96] > 30 * err[192]
+    err = {nk: np.abs(res[nk] - res[768]).max() for nk in (192, 384)}
+    assert err[192] > 30 * err[384]
 
 
 def test_lorentzian_criterion_is_stricter_per_width():

@@ -63,7 +63,7 @@ def test_velocity_diagonal_is_band_slope(generic):
         assert np.allclose(np.einsum("knn->kn", v[..., j]).real, dE, atol=1e-8)
         # d_j v_nn = w_nn^{jj} + 2 Re sum_m |v_nm|^2/(e_n - e_m): the inverse mass from the
         # covariant derivative
-        dv = g.covariant_derivative(v, w, v, E, g.out_mask(E))
+        dv = g.covariant_derivative(v, w, v, E, g.pair_weights(E))
         d2E = (np.linalg.eigvalsh(generic.hamiltonian(_shift(generic, k, j, 1e-4)))
                - 2 * E + np.linalg.eigvalsh(generic.hamiltonian(_shift(generic, k, j, -1e-4)))) / 1e-8
         assert np.allclose(np.einsum("knn->kn", dv[..., j, j]).real, d2E, rtol=1e-4, atol=1e-5)

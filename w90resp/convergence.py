@@ -12,8 +12,9 @@ energy step between neighbouring k-points (dk = max_i |b_i|/nk):
 A state counts as resolved when that error is below ``TOL`` (1 %): |v| dk < c w with
 c = 2 pi^2/ln(1/TOL) (Fermi) or 2 pi/ln(1/TOL) (Lorentzian).  The estimate uses a coarse
 sample of the zone (direct diagonalization) and the weight -f'(e_nk); it is a diagnostic,
-not a k-sum.  (Orbital-ME alpha of the PT-AFM model at k_B T = 5 meV: flagged at the
-default nk = 96, where it is 5 % off, and not at 192, where it is converged.)
+not a k-sum.  (Orbital-ME alpha of the PT-AFM model at k_B T = 5 meV, whose metric term
+is a Fermi-surface sum: with the width k_B T/2 that the orbital-me command uses, flagged
+at nk = 192, where it is 8 % off, and not at 384, where it is off by 1e-4.)
 """
 import numpy as np
 

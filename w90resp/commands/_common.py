@@ -24,6 +24,38 @@ def add_run_options(parser):
                                            "chunk size in 2D and 3D (default: 1/4 of the RAM)")
 
 
+def add_degeneracy_option(parser, kind):
+    """``--degen-thresh``: the one degeneracy option of every response command.
+
+    kind 'interband' (orbital ME, spin MQM, pumped OM): the crossover scale Gamma of the
+    smooth regulator (``_bands.pair_factors``); kind 'group' (FCIM, Edelstein): bands
+    closer than this are one degenerate group whose traces replace the band diagonals.
+    """
+    from ..responses._bands import DEGEN_THRESH, PAIR_SCALE
+    if kind == "interband":
+        parser.add_argument(
+            "--degen-thresh", type=float, default=PAIR_SCALE, metavar="E",
+            help="crossover splitting (energy unit of H) of the interband sums: pairs split "
+                 "by much less are one degenerate group (covariant trace), pairs split by "
+                 "much more keep the 1/(e_n - e_m) terms; smooth in between (default "
+                 f"{PAIR_SCALE:g})")
+    else:
+        parser.add_argument(
+            "--degen-thresh", type=float, default=DEGEN_THRESH, metavar="E",
+            help="bands closer than this (energy unit of H) form one degenerate group "
+                 f"(default {DEGEN_THRESH:g})")
+
+
+def degeneracy_record(args, kind):
+    """JSON record of the degeneracy policy of a run."""
+    if kind == "interband":
+        rule = ("1/(e_m - e_n) -> Delta^3/(Delta^4 + Gamma^4), Gamma = degen_thresh; "
+                "block terms weighted Gamma^4/(Delta^4 + Gamma^4)")
+    else:
+        rule = "bands closer than degen_thresh form one group (traces over the group)"
+    return {"degen_thresh": args.degen_thresh, "rule": rule}
+
+
 def max_memory_bytes(args):
     v = getattr(args, "max_memory", None)
     return None if v is None else float(v) * 1e9

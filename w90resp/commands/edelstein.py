@@ -4,8 +4,7 @@ import time
 import numpy as np
 
 from ..errors import UserError
-from ..responses._bands import DEGEN_THRESH
-from ._common import add_run_options, add_wannier_options, max_memory_bytes, mu_grid, mu_record
+from ._common import add_degeneracy_option, degeneracy_record, add_run_options, add_wannier_options, max_memory_bytes, mu_grid, mu_record
 
 NAME = "edelstein"
 HELP = "current-induced (Edelstein) magnetization chi_ab: d<M_a>/V = chi_ab e E_b"
@@ -38,8 +37,7 @@ def add_arguments(p):
     p.add_argument("--workers", type=int, default=None, help="local Ray workers (w90resp[parallel])")
     p.add_argument("--ray-address", default=None, help="an existing Ray cluster")
     p.add_argument("--json", required=True, help="output JSON file")
-    p.add_argument("--degen-thresh", type=float, default=DEGEN_THRESH, metavar="E",
-                   help="bands closer than this form one degenerate group")
+    add_degeneracy_option(p, "group")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     add_run_options(p)
     add_wannier_options(p)
@@ -82,7 +80,7 @@ def run(args):
     units_doc["mu, kT, eta"] = tb.energy_unit
     params = {"nk": args.nk, "kT": args.kT, "eta": args.eta, "moments": moments, "kubo": args.kubo,
               "symmetry": not args.no_symmetry, "elapsed_seconds": round(elapsed, 2),
-              "degen_thresh": args.degen_thresh, "hamiltonian_symmetrization": sym_report,
+              "degen_thresh": args.degen_thresh, "degeneracy": degeneracy_record(args, "group"), "hamiltonian_symmetrization": sym_report,
               "normalization": "per unit area" if tb.dimension == 2 else "per unit volume",
               "formula": "w90resp.responses.edelstein Eq. (E) (tau = hbar/eta)",
               "input": tb.parameters if args.seedname else None}

@@ -4,8 +4,7 @@ import time
 import numpy as np
 
 from ..errors import UserError
-from ..responses._bands import DEGEN_THRESH
-from ._common import add_run_options, add_wannier_options, max_memory_bytes, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
+from ._common import add_degeneracy_option, degeneracy_record, add_run_options, add_wannier_options, max_memory_bytes, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
 
 NAME = "fcim"
 HELP = "flexocurrent-induced magnetization f^lambda_{alpha beta}/g_lambda (FCIM paper Eqs. 32-34)"
@@ -60,8 +59,7 @@ def add_arguments(p):
                    help="use an existing Ray cluster instead (e.g. 'auto' on a cluster node)")
     p.add_argument("--json", required=True, help="output JSON file")
     p.add_argument("--plot", default=None, help="output PNG: f_{alpha x}^lambda/g_lambda vs mu (Fig. 3 g-l layout)")
-    p.add_argument("--degen-thresh", type=float, default=DEGEN_THRESH, metavar="E",
-                   help="bands closer than this (energy unit of H) form one degenerate group")
+    add_degeneracy_option(p, "group")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     add_run_options(p)
     add_wannier_options(p)
@@ -184,7 +182,7 @@ def run(args):
               "energy_unit": tb.energy_unit, "normalization": "per unit area" if tb.dimension == 2 else "per unit volume",
               "formula": "Koyama, Koretsune, Hattori FCIM Eq. (34); parts Eqs. (32), (33)",
               "hamiltonian_symmetrization": sym_report, "kubo": args.kubo,
-              "symprec": args.symprec, "degen_thresh": args.degen_thresh, "input": tb.parameters if args.seedname else None,
+              "symprec": args.symprec, "degen_thresh": args.degen_thresh, "degeneracy": degeneracy_record(args, "group"), "input": tb.parameters if args.seedname else None,
               "g_spin": args.g_spin, "bloch_to_muB": args.bloch_to_muB,
               "kubo_formula": ("Eq. (34) intraband" if args.kubo == "intraband" else
                                "finite-eta Kubo-Bastin, Eqs. (B1)+(B6), all band pairs")}

@@ -4,6 +4,7 @@ import time
 import numpy as np
 
 from ..errors import UserError
+from ._common import add_degeneracy_option, degeneracy_record
 
 NAME = "pumped-om"
 HELP = "orbital magnetization pumped by an adiabatic periodic cycle (2D insulators)"
@@ -25,6 +26,7 @@ def add_arguments(parser):
                         help="hopping modulation delta t0 of the rotation (Eq. 24)")
     parser.add_argument("--nk", type=int, default=96, help="k points per direction")
     parser.add_argument("--nt", type=int, default=24, help="times per period")
+    add_degeneracy_option(parser, "interband")
     parser.add_argument("--json", metavar="FILE", required=True, help="output JSON file")
     parser.add_argument("--plot", metavar="FILE", help="PNG of the moment over one period")
 
@@ -57,7 +59,7 @@ def run(args):
     try:
         cycle = honeycomb_phonon_cycle(t0=1.0, t1=args.t1, delta=args.delta, dt0=args.dt0)
         t0 = time.time()
-        res = pumped_moment(cycle, nk=args.nk, nt=args.nt)
+        res = pumped_moment(cycle, nk=args.nk, nt=args.nt, degen_thresh=args.degen_thresh)
     except ValueError as err:
         raise UserError(str(err)) from None
     elapsed = time.time() - t0
@@ -68,7 +70,8 @@ def run(args):
              "mu": "t0"}
     data = {"t_over_T": res["t_over_T"], "moment": res["moment"], "pumped": pumped,
             "pumped_muB": pumped * MUB_PER_NATURAL, "mu": res["mu"], "gap": res["gap"],
-            "nk": args.nk, "nt": args.nt, "seconds": elapsed}
+            "nk": args.nk, "nt": args.nt, "seconds": elapsed,
+            "degeneracy": degeneracy_record(args, "interband")}
     params = {"model": args.model, "t0": 1.0, "delta": args.delta, "t1": args.t1, "dt0": args.dt0,
               "charge": "electrons (e = -|e|)", "rotation": "u_A = u0 (cos wt, sin wt), u_B = -u_A",
               "reference": "Xiao, Ren, Xiong, PRB 103, 115432 (2021), Eqs. 8, 20-24"}

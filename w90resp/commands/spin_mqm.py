@@ -5,8 +5,7 @@ import warnings
 import numpy as np
 
 from ..errors import UserError
-from ..responses._bands import DEGEN_THRESH
-from ._common import add_run_options, add_wannier_options, max_memory_bytes, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
+from ._common import add_degeneracy_option, degeneracy_record, add_run_options, add_wannier_options, max_memory_bytes, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
 
 NAME = "spin-mqm"
 HELP = "spin magnetic quadrupole moment, spin ME and gravito-ME susceptibilities"
@@ -40,8 +39,7 @@ def add_arguments(parser):
     parser.add_argument("--units", choices=["natural", "paper", "si"], default="natural",
                         help="natural: q = g mu_B/hbar = hbar = k_B = 1; paper: units of Fig. 1 of "
                              "the paper (Rashba models); si: Wannier input in eV/Angstrom")
-    parser.add_argument("--degen-thresh", type=float, default=DEGEN_THRESH, metavar="E",
-                        help="bands closer than this (energy unit of H) form one degenerate group")
+    add_degeneracy_option(parser, "interband")
     add_run_options(parser)
     add_wannier_options(parser)
     parser.add_argument("--json", metavar="FILE", required=True, help="output JSON file")
@@ -206,7 +204,7 @@ def run(args):
               "mu_max": args.mu_max, "mu_step": args.mu_step, "nk": args.nk, "method": args.method,
               "nk_radial": args.nk_radial if args.method == "polar" else None, "units": args.units,
               "g": args.g, "model_parameters": tb.parameters, "symprec": args.symprec,
-              "degen_thresh": args.degen_thresh}
+              "degen_thresh": args.degen_thresh, "degeneracy": degeneracy_record(args, "interband")}
     try:
         write_json(args.json, "spin MQM / spin ME / gravito-ME (Shitade, Daido, Yanase)", data,
                    units, params, system=system_summary(tb))

@@ -19,6 +19,70 @@ _CACHE = "_w90resp_cache"
 #: symmetry-enforced degeneracies are only approximate.
 DEGEN_THRESH = 1e-10
 
+#: Default crossover scale (energy unit of the Hamiltonian) of the smooth degeneracy
+#: regulator of the interband families (orbital ME, spin MQM, pumped OM):
+#: see :func:`pair_factors`.  1e-4 eV lies above the splittings a Wannier
+#: interpolation leaves between bands that symmetry makes degenerate (1e-9..1e-4 eV
+#: measured on public and own data before symmetrization, <= 1e-8 after) and below the
+#: splittings the intrinsic (clean-limit) formulas are meant to resolve: they assume
+#: splittings much larger than the level broadening hbar/tau, >~ 1 meV in real samples.
+PAIR_SCALE = 1e-4
+
+
+def pair_factors(E, scale=PAIR_SCALE):
+    r"""Smoothly regularized inverse gaps and in-group weights of a band pair, (nk, nb, nb).
+
+    With Delta_nm = e_m - e_n and Gamma = ``scale``:
+
+        g_nm = w(Delta)/Delta = Delta^3 / (Delta^4 + Gamma^4),
+        c_nm = 1 - w(Delta)   = Gamma^4 / (Delta^4 + Gamma^4),   w = Delta^4/(Delta^4 + Gamma^4).
+
+    ``g`` replaces 1/(e_m - e_n) in every interband sum, ``c`` weights the band matrices
+    that a degenerate group contributes as a block (``c_nn = 1``).  Limits:
+
+    * Delta >> Gamma: g = 1/Delta (1 - (Gamma/Delta)^4 + ...), c -> 0: the
+      non-degenerate sum-over-states formulas, corrected by (Gamma/Delta)^4 (1e-8 for
+      Delta = 100 Gamma);
+    * Delta << Gamma: g = Delta^3/Gamma^4 -> 0, c -> 1: the pair is one degenerate
+      group (connection zero inside it, block matrices in the covariant terms); an
+      exactly degenerate pair (Delta = 0) is exactly the group form, so results inside
+      degenerate subspaces stay gauge covariant;
+    * in between the two forms are joined by a function analytic in Delta: every
+      response is a smooth function of the Hamiltonian, whatever the grid hits
+      (no hard threshold, no 1/Delta^p larger than ~1/Gamma^p).
+
+    The crossover trades the perturbation-dependent intra-pair terms of pairs split
+    by less than Gamma (their delta -> 0 limit depends on *which* perturbation splits
+    them, see :mod:`w90resp.responses.geometry`) for the degenerate-group value.
+    ``scale = 0`` gives the bare 1/Delta with exactly degenerate pairs (Delta = 0) as
+    groups.
+    """
+    E = np.asarray(E, dtype=float)
+    d = E[..., None, :] - E[..., :, None]                  # e_m - e_n
+    if scale <= 0:
+        zero = d == 0
+        with np.errstate(divide="ignore"):
+            g = np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, d))
+        return g, zero.astype(float)
+    x = d / scale
+    x2 = x * x
+    den = x2 * x2 + 1.0
+    g = (x2 * x) / den / scale
+    c = 1.0 / den
+    return g, c
+
+
+def near_pairs(E, scale=PAIR_SCALE, tol=1e-15):
+    """(nk,) bool: k points where some neighbouring bands have c = Gamma^4/(Delta^4 +
+    Gamma^4) above ``tol`` (their block terms matter; elsewhere c is diagonal to tol)."""
+    E = np.asarray(E, dtype=float)
+    if E.shape[-1] < 2:
+        return np.zeros(E.shape[:-1], dtype=bool)
+    gap = np.diff(E, axis=-1).min(axis=-1)
+    if scale <= 0:
+        return gap == 0
+    return gap < scale * tol ** -0.25
+
 
 def cache(data_K):
     """Per-chunk cache dict stored on the ``Data_K`` instance."""

@@ -50,10 +50,10 @@ proportional to the identity and d_j e_n is well defined.  Near-degenerate bands
 import numpy as np
 
 from . import _bands
-from ._bands import DEGEN_THRESH
+from ._bands import DEGEN_THRESH, PAIR_SCALE
 
 __all__ = [
-    "DEGEN_THRESH", "out_mask", "inverse_gaps", "berry_connection", "covariant_derivative",
+    "DEGEN_THRESH", "PAIR_SCALE", "pair_weights", "inverse_gaps", "berry_connection", "covariant_derivative",
     "interband_orbital_moment", "quantum_metric", "quantum_metric_dipole",
     "lambda_interband", "lambda_metric_dipole", "lambda_vector", "lambda_planar",
     "BandGeometry", "band_derivatives", "tb_hamiltonian_derivatives", "bands_on_kpoints",
@@ -61,18 +61,16 @@ __all__ = [
 
 
 # --------------------------------------------------------------------- basics
-def out_mask(E, degen_thresh=DEGEN_THRESH):
-    """(nk, nb, nb) bool: True for pairs (n, m) in different degenerate groups."""
-    start, _ = _bands.degenerate_groups(np.asarray(E), degen_thresh)
-    return ~_bands.group_mask(start)
+def pair_weights(E, degen_thresh=PAIR_SCALE):
+    """(g, c) of :func:`w90resp.responses._bands.pair_factors`: regularized inverse gaps
+    g_nm ~ 1/(e_m - e_n) and in-group weights c_nm (1 inside degenerate groups)."""
+    return _bands.pair_factors(np.asarray(E), degen_thresh)
 
 
-def inverse_gaps(E, out):
-    """g[k, n, m] = 1/(e_m - e_n) on out pairs, 0 inside degenerate groups."""
-    dE = E[:, None, :] - E[:, :, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g = np.where(out, 1.0 / np.where(out, dE, 1.0), 0.0)
-    return g
+def inverse_gaps(E, pairs):
+    """g[k, n, m] ~ 1/(e_m - e_n) between groups, 0 inside (``pairs`` from
+    :func:`pair_weights`)."""
+    return pairs[0]
 
 
 def _D(v, g):
@@ -80,19 +78,21 @@ def _D(v, g):
     return v * g[..., None]
 
 
-def berry_connection(E, v, out=None, degen_thresh=DEGEN_THRESH):
+def berry_connection(E, v, out=None, degen_thresh=PAIR_SCALE):
     """Interband Berry connection A^a_{nm} = i v^a_{nm}/(e_m - e_n), (nk, nb, nb, 3), length.
 
     Zero inside degenerate groups (see module docstring).
     """
     if out is None:
-        out = out_mask(E, degen_thresh)
+        out = pair_weights(E, degen_thresh)
     return 1j * _D(v, inverse_gaps(E, out))
 
 
-def _block(v, out):
-    """Part of a band matrix inside the degenerate groups (diagonal for plain bands)."""
-    return v * (~out)[..., None] if v.ndim == 4 else v * ~out
+def _block(v, pairs):
+    """Part of a band matrix inside the degenerate groups, c_nm v_nm (the diagonal for
+    well separated bands)."""
+    c = pairs[1]
+    return v * c[..., None] if v.ndim == 4 else v * c
 
 
 def covariant_derivative(O, dO, v, E, out):
@@ -109,7 +109,7 @@ def covariant_derivative(O, dO, v, E, out):
 
 
 # ------------------------------------------------------------ orbital moment
-def interband_orbital_moment(E, v, out=None, charge=-1.0, degen_thresh=DEGEN_THRESH):
+def interband_orbital_moment(E, v, out=None, charge=-1.0, degen_thresh=PAIR_SCALE):
     r"""Interband orbital moment of Eq. (11), M[k, m, n] = M^{mn} (z component, 2D).
 
     M^{mn} = (e/2) sum_{m' != n} [(v^{mm'} + v^n delta_{mm'}) x A^{m'n}]_z
@@ -119,7 +119,7 @@ def interband_orbital_moment(E, v, out=None, charge=-1.0, degen_thresh=DEGEN_THR
     Only the in-plane components (x, y) of v enter.
     """
     if out is None:
-        out = out_mask(E, degen_thresh)
+        out = pair_weights(E, degen_thresh)
     A = berry_connection(E, v, out)
     vD = _block(v, out)
     vx, vy = v[..., 0], v[..., 1]
@@ -130,19 +130,19 @@ def interband_orbital_moment(E, v, out=None, charge=-1.0, degen_thresh=DEGEN_THR
 
 
 # -------------------------------------------------------------- quantum metric
-def quantum_metric(E, v, out=None, degen_thresh=DEGEN_THRESH):
+def quantum_metric(E, v, out=None, degen_thresh=PAIR_SCALE):
     """Band quantum metric G[k, n, i, l] = Re sum_{m out} v^i_{nm} v^l_{mn}/(e_n - e_m)^2.
 
     Units: length^2.  Sum over a degenerate group = metric of the group's projector.
     """
     if out is None:
-        out = out_mask(E, degen_thresh)
+        out = pair_weights(E, degen_thresh)
     g = inverse_gaps(E, out)
     vg = v * (g ** 2)[..., None]
     return np.einsum("knmi,kmnl->knil", vg, v, optimize=True).real
 
 
-def quantum_metric_dipole(E, v, w, out=None, degen_thresh=DEGEN_THRESH):
+def quantum_metric_dipole(E, v, w, out=None, degen_thresh=PAIR_SCALE):
     r"""k-derivative of the band quantum metric, dG[k, n, i, l, j] = d_j G^n_{il}.
 
     Analytic sum over states (differentiating G = Re sum v^i_{nm} v^l_{mn} g_{nm}^2 with
@@ -156,7 +156,7 @@ def quantum_metric_dipole(E, v, w, out=None, degen_thresh=DEGEN_THRESH):
     Units: length^3.
     """
     if out is None:
-        out = out_mask(E, degen_thresh)
+        out = pair_weights(E, degen_thresh)
     g = inverse_gaps(E, out)
     g2 = (g ** 2)[..., None]
     dv = covariant_derivative(v, w, v, E, out)          # (nk, n, m, i, j)
@@ -174,13 +174,13 @@ def quantum_metric_dipole(E, v, w, out=None, degen_thresh=DEGEN_THRESH):
 
 
 # ---------------------------------------------------------------------- Lambda
-def lambda_interband(E, v, out=None, charge=-1.0, degen_thresh=DEGEN_THRESH):
+def lambda_interband(E, v, out=None, charge=-1.0, degen_thresh=PAIR_SCALE):
     """First term of Eq. (11): 2 Re sum_{m out} A^i_{nm} M^{mn}/(e_n - e_m), (nk, nb, 3).
 
     Units |e| hbar^-1 length^3; the z entry is 0 (2D: i in the plane).
     """
     if out is None:
-        out = out_mask(E, degen_thresh)
+        out = pair_weights(E, degen_thresh)
     g = inverse_gaps(E, out)
     A = 1j * _D(v, g)
     M = interband_orbital_moment(E, v, out, charge=charge)
@@ -210,7 +210,7 @@ def _dagger(X):
     return X.conj().swapaxes(-1, -2)
 
 
-def lambda_planar(E, vx, vy, wxx, wxy, wyy, charge=-1.0, degen_thresh=DEGEN_THRESH,
+def lambda_planar(E, vx, vy, wxx, wxy, wyy, charge=-1.0, degen_thresh=PAIR_SCALE,
                   kblock=64):
     r"""The two terms of Eq. (11) for i in the plane, from in-plane band matrices only.
 
@@ -238,18 +238,19 @@ def lambda_planar(E, vx, vy, wxx, wxy, wyy, charge=-1.0, degen_thresh=DEGEN_THRE
     metric = np.empty((nk, nb, 2))
     for k0 in range(0, nk, kblock):
         ks = slice(k0, k0 + kblock)
-        inter[ks], metric[ks] = _lambda_planar_block(
-            E[ks], vx[ks], vy[ks], wxx[ks], wxy[ks], wyy[ks], charge, degen_thresh)
+        w = (None, None, None) if wxx is None else (wxx[ks], wxy[ks], wyy[ks])
+        inter[ks], m = _lambda_planar_block(E[ks], vx[ks], vy[ks], *w, charge, degen_thresh)
+        if m is not None:
+            metric[ks] = m
     return inter, metric
 
 
 def _lambda_planar_block(E, vx, vy, wxx, wxy, wyy, charge, degen_thresh):
-    """:func:`lambda_planar` on one block of k points."""
+    """:func:`lambda_planar` on one block of k points (``wxx`` None: interband term only)."""
+    dipole = wxx is not None
     E = np.asarray(E, dtype=float)
     nk, nb = E.shape
-    start, size = _bands.degenerate_groups(E, degen_thresh)
-    same = _bands.group_mask(start)
-    g = inverse_gaps(E, ~same)                              # 1/(e_m - e_n), 0 in groups
+    g, c = _bands.pair_factors(E, degen_thresh)             # ~1/(e_m - e_n); in-group weight
     g2 = g * g
     P = np.matmul(np.concatenate([vx, vy], axis=1),
                   np.concatenate([vx * g, vy * g], axis=2))
@@ -275,13 +276,14 @@ def _lambda_planar_block(E, vx, vy, wxx, wxy, wyy, charge, degen_thresh):
     for i, (vi, Pix, Piy, wix, wiy, Rxi, Ryi) in enumerate((
             (vx, Pxx, Pxy, wxx, wxy, Rxx, Rxy), (vy, Pyx, Pyy, wxy, wyy, Rxy, Ryy))):
         Dv = _rdot(Dl, vi)
-        T = _rdot(Pix, vy)
-        T -= _rdot(Piy, vx)
-        T += Dv
-        Wt = _rdot(wix, vy)
-        Wt -= _rdot(wiy, vx)
-        Wt += T
-        metric[..., i] = rowsum(Wt) + colsum(T)
+        if dipole:
+            T = _rdot(Pix, vy)
+            T -= _rdot(Piy, vx)
+            T += Dv
+            Wt = _rdot(wix, vy)
+            Wt -= _rdot(wiy, vx)
+            Wt += T
+            metric[..., i] = rowsum(Wt) + colsum(T)
         # interband term 2 Re sum_m A^i_nm M_mn/(e_n - e_m) = e sum_m g^2_nm Re(v^i_nm Mc_mn),
         # M = (e/2) i Mc, Mc = P_xy - P_yx - (D^x vD^y - D^y vD^x), vD = diag for single bands
         Wt = ex[:, None, :] * Ryi
@@ -289,7 +291,12 @@ def _lambda_planar_block(E, vx, vy, wxx, wxy, wyy, charge, degen_thresh):
         Wt *= g
         Wt -= Dv
         inter[..., i] = charge * colsum(Wt)
-    del T, Wt, Dv, P, Pxx, Pxy, Pyx, Pyy
+    del Wt, Dv, P, Pxx, Pxy, Pyx, Pyy
+    if not dipole:
+        ks = np.nonzero(_bands.near_pairs(E, degen_thresh))[0]
+        if ks.size:
+            inter[ks] = _interband_blocks(vx[ks], vy[ks], g[ks], c[ks], charge)
+        return inter, None
     # energy-derivative terms -2 Re sum_m v^i_nm v^l_mn eps_jl (d_j e_n - d_j e_m)/(e_n - e_m)^3
     # = 2 sum_m g^3 [(v^x_nn - v^x_mm) Re(v^i v^y*) - (v^y_nn - v^y_mm) Re(v^i v^x*)]_nm
     g3 = g2 * g
@@ -300,19 +307,14 @@ def _lambda_planar_block(E, vx, vy, wxx, wxy, wyy, charge, degen_thresh):
     e3[..., 1] = 2 * (g3 * (dX * Ryy - dY * Rxy)).sum(axis=2)
     del dX, dY, Rxx, Rxy, Ryy
     # k points with degenerate groups: block (matrix) form of the vD terms
-    ks = np.nonzero(size.max(axis=1) > 1)[0]
+    ks = np.nonzero(_bands.near_pairs(E, degen_thresh))[0]
     if ks.size:
-        vxs, vys, gs = vx[ks], vy[ks], g[ks]
-        vDx, vDy = vxs * same[ks], vys * same[ks]
-        Dxs, Dys = vxs * gs, vys * gs
-        Mc = (np.matmul(vxs, Dys) - np.matmul(vys, Dxs)
-              - np.matmul(Dxs, vDy) + np.matmul(Dys, vDx))
-        McT = Mc.swapaxes(1, 2)
+        vxs, vys = vx[ks], vy[ks]
+        vDx, vDy = vxs * c[ks], vys * c[ks]
+        inter[ks] = _interband_blocks(vxs, vys, g[ks], c[ks], charge)
         m3 = -g3[ks]
         K = np.matmul(vDx, vys) - np.matmul(vDy, vxs)
         for i, vi in enumerate((vxs, vys)):
-            inter[ks, :, i] = charge * np.einsum("knm,knm->kn", g2[ks],
-                                                 vi.real * McT.real - vi.imag * McT.imag)
             # t3a = sum_m (vD^j P^i)_nm v^l_mn, t3b = sum_m P^i_nm (vD^j v^l)_mn,
             # P^i = v^i/(e_n - e_m)^3, contracted with eps_jl
             Pi = vi * m3
@@ -324,7 +326,73 @@ def _lambda_planar_block(E, vx, vy, wxx, wxy, wyy, charge, degen_thresh):
     return inter, 0.5 * charge * metric
 
 
-def lambda_vector(E, v, w, out=None, charge=-1.0, degen_thresh=DEGEN_THRESH, parts=False):
+def _interband_blocks(vx, vy, g, c, charge):
+    """Interband term of Eq. (11) in the block (matrix) form, k points with near pairs."""
+    vDx, vDy = vx * c, vy * c
+    Dx, Dy = vx * g, vy * g
+    Mc = (np.matmul(vx, Dy) - np.matmul(vy, Dx) - np.matmul(Dx, vDy) + np.matmul(Dy, vDx))
+    McT = Mc.swapaxes(1, 2)
+    g2 = g * g
+    out = np.empty(vx.shape[:2] + (2,))
+    for i, vi in enumerate((vx, vy)):
+        out[..., i] = charge * np.einsum("knm,knm->kn", g2, vi.real * McT.real - vi.imag * McT.imag)
+    return out
+
+
+def fermi_surface_metric(E, vx, vy, charge=-1.0, degen_thresh=PAIR_SCALE, kblock=64):
+    r"""Fermi-surface form of the quantum-metric-dipole term of Eq. (11), (nk, nb, 2).
+
+    Integrating the second term of Eq. (11) by parts over the Brillouin zone,
+
+        sum_n int[dk] w(e_n) (e/2) eps_jl d_j G^n_il = sum_n int[dk] (-dw/de)(e_n) K^n_i,
+        K^n_i = (e/2) eps_jl v^j_nn G^n_il = (e/2) (v^x_nn G^n_iy - v^y_nn G^n_ix),
+
+    for any occupation weight w (f0 for chi, s0 for alpha), since sum_n w(e_n) G^n is
+    periodic.  Exact in the continuum, this form is what the k-sums use: the Fermi-sea
+    form sums a total derivative that vanishes analytically but, on a grid, leaves the
+    1/Delta^3 terms of bands crossing *below* the Fermi level uncancelled (on bilayer CrI3
+    a mu-independent constant, also in the gap, that jumps with nk).  Here only states
+    within a few k_B T of mu enter, and an insulator at T -> 0 gets no metric term.
+
+    Degenerate groups D: K is the covariant trace Re Tr_D[v^j G^{il}] with the group
+    metric G^{il} = -(D^i D^l + D^l D^i)/2, D^a_nm = v^a_nm g_nm (g, c of
+    :func:`w90resp.responses._bands.pair_factors`), written per band as the diagonal
+    Re sum_n' c_nn' v^j_nn' G^{il}_n'n (only its sum over D is gauge invariant).
+    Units |e| hbar^-1 x energy x length^3 (Lambda times energy).
+    """
+    E = np.asarray(E, dtype=float)
+    nk, nb = E.shape
+    out = np.empty((nk, nb, 2))
+    for k0 in range(0, nk, kblock):
+        ks = slice(k0, k0 + kblock)
+        Eb, vxb, vyb = E[ks], vx[ks], vy[ks]
+        g, c = _bands.pair_factors(Eb, degen_thresh)
+        g2 = g * g
+        ex = np.einsum("knn->kn", vxb).real
+        ey = np.einsum("knn->kn", vyb).real
+        Gxx = np.einsum("knm,knm->kn", g2, _rdot(vxb, vxb))
+        Gxy = np.einsum("knm,knm->kn", g2, _rdot(vxb, vyb))
+        Gyy = np.einsum("knm,knm->kn", g2, _rdot(vyb, vyb))
+        blk = np.empty(Eb.shape + (2,))
+        blk[..., 0] = ex * Gxy - ey * Gxx
+        blk[..., 1] = ex * Gyy - ey * Gxy
+        near = np.nonzero(_bands.near_pairs(Eb, degen_thresh))[0]
+        if near.size:
+            Dx, Dy = vxb[near] * g[near], vyb[near] * g[near]
+            DxDx, DyDy = Dx @ Dx, Dy @ Dy
+            DxDy, DyDx = Dx @ Dy, Dy @ Dx
+            G = {"xx": -DxDx, "yy": -DyDy, "xy": -0.5 * (DxDy + DyDx)}
+            cvx, cvy = vxb[near] * c[near], vyb[near] * c[near]
+
+            def rdiag(A, B):                         # Re diag(A B)
+                return np.einsum("knm,kmn->kn", A, B).real
+            blk[near, :, 0] = rdiag(cvx, G["xy"]) - rdiag(cvy, G["xx"])
+            blk[near, :, 1] = rdiag(cvx, G["yy"]) - rdiag(cvy, G["xy"])
+        out[ks] = 0.5 * charge * blk
+    return out
+
+
+def lambda_vector(E, v, w, out=None, charge=-1.0, degen_thresh=PAIR_SCALE, parts=False):
     """Lambda^n_i of Eq. (11), (nk, nb, 3) in |e| hbar^-1 length^3 (z entry 0).
 
     With ``parts`` returns (total, interband term, quantum-metric-dipole term).
@@ -350,7 +418,7 @@ class BandGeometry:
     Attributes computed on first use: ``out``, ``A``, ``M``, ``G``, ``dG``, ``Lambda``.
     """
 
-    def __init__(self, E, v, w=None, degen_thresh=DEGEN_THRESH, charge=-1.0):
+    def __init__(self, E, v, w=None, degen_thresh=PAIR_SCALE, charge=-1.0):
         self.E = np.asarray(E)
         self.v = np.asarray(v)
         self.w = None if w is None else np.asarray(w)
@@ -365,7 +433,7 @@ class BandGeometry:
 
     @property
     def out(self):
-        return self._get("out", lambda: out_mask(self.E, self.degen_thresh))
+        return self._get("out", lambda: pair_weights(self.E, self.degen_thresh))
 
     @property
     def A(self):
@@ -504,7 +572,7 @@ def bands_on_kpoints(tb, k_red, extra=None):
     return E, v, w
 
 
-def connection_moment_term(E, O, v, out=None, charge=-1.0, degen_thresh=DEGEN_THRESH):
+def connection_moment_term(E, O, v, out=None, charge=-1.0, degen_thresh=PAIR_SCALE):
     r"""2 Re sum_{m out} A^O_{nm} M^{mn} / (e_n - e_m) for a parameter derivative O = dH/dlambda.
 
     A^O_{nm} = <u_n|i d_lambda u_m> = i O_{nm}/(e_m - e_n) is the interband Berry
@@ -516,7 +584,7 @@ def connection_moment_term(E, O, v, out=None, charge=-1.0, degen_thresh=DEGEN_TH
     Units: |e| hbar^-1 x length^2 x [O]/energy.
     """
     if out is None:
-        out = out_mask(E, degen_thresh)
+        out = pair_weights(E, degen_thresh)
     g = inverse_gaps(E, out)
     M = interband_orbital_moment(E, v, out, charge=charge)
     scalar = O.ndim == 3

@@ -29,6 +29,26 @@ Units (hbar = 1 internally, band quantities from H(k) in energy unit E and lengt
   (the magnetization per area induced by a field of 1 V/m or a gradient of 1 K/m).
 Per unit area: divided by N_k x cell area.  The temperature enters as k_B T in E.
 
+How the k-sum is organized (the degeneracy issue).  The metric-dipole term of Eq. (11)
+is summed in its Fermi-surface form: integrating by parts, sum_n w(e_n) d_j G^n ->
+sum_n (-dw/de)(e_n) v^j_nn G^n (:func:`w90resp.responses.geometry.fermi_surface_metric`,
+weights :data:`FS_WEIGHTS`), exact in the continuum.  The Fermi-sea form sums a total
+derivative that should vanish but, on a grid, keeps the 1/Delta^3 terms of bands that
+cross below mu: on bilayer CrI3 (PT-doubled bands) it gave a mu-independent chi, also in
+the gap, of 3.3e-7 and 1.4e-7 mu_B nm^-2 per V/m at nk 96 and 192, now 1e-16.  The price:
+the Fermi-surface weights need a grid that resolves k_B T (pt-afm at k_B T = 0.01 eV:
+nk 192; the commands print a resolution note).  At T = 0 (chi only) the Fermi-sea form is
+used.  Both forms agree at convergence (tests).  Every 1/(e_n - e_m) is regularized
+smoothly below the crossover splitting ``degen_thresh``
+(:func:`w90resp.responses._bands.pair_factors`): pairs split by less are one degenerate
+group.  Intra-pair terms: for a pair split by delta -> 0 the literal formula keeps
+Fermi-surface terms ~ (f_n - f_m)/delta whose limit depends on the perturbation that
+splits the pair (pt-afm, mu = -0.3: a layer bias gives chi 1.2 % below the group value,
+an exchange imbalance 0.2 % above; mu = 0.5: 1.4e-4 against -4.4e-5); for exactly
+degenerate bands (the degenerate theory) the equilibrium density matrix is f(e_D) P_D,
+which no rotation inside D changes, so these terms are absent: the group value is the
+default for splittings below ``degen_thresh``, the literal value above it.
+
 Tensor form.  The calculators return chi_{a i} (nmu, [nT,] 3, 3) with only the row
 a = z (the magnetization) filled, so that WannierBerri's point-group symmetrization acts
 on the axial index a and the polar index i: inversion odd, time reversal odd.  Hence chi
@@ -40,7 +60,7 @@ from wannierberri.result import EnergyResult
 from wannierberri.symmetry.point_symmetry import transform_odd
 
 from . import _bands, geometry
-from ._bands import DEGEN_THRESH
+from ._bands import PAIR_SCALE
 
 QUANTITIES = ("chi", "alpha", "dchi")
 
@@ -88,6 +108,8 @@ def _window_weights(quantity, E, mu, kT):
     e^{(E - c)/kT} e^{(c - mu)/kT}: one exponential per energy and per mu, the rest are
     products (as :func:`_bands.minus_fermi_derivative`).
     """
+    if quantity in FS_WEIGHTS.values():
+        return _fermi_surface_weights(quantity, E, mu, kT)
     if kT <= 0:                                          # chi only
         x = E[None, :] - mu[:, None]
         return np.where(x < 0, 1.0, np.where(x > 0, 0.0, 0.5))
@@ -126,6 +148,25 @@ def _window_weights(quantity, E, mu, kT):
     return y
 
 
+#: Fermi-surface weights -dw/de of the metric-dipole term for each occupation weight w
+#: (:func:`w90resp.responses.geometry.fermi_surface_metric`): f0 -> -f0', s0/k_B -> x (-f0')
+#: with x = (e - mu)/k_B T, -f0' -> (-f0') tanh(x/2)/k_B T.
+FS_WEIGHTS = {"chi": "fs_chi", "alpha": "fs_alpha", "dchi": "fs_dchi"}
+
+
+def _fermi_surface_weights(quantity, E, mu, kT):
+    """Weights (nmu, N) -dw/de of :data:`FS_WEIGHTS` (kT > 0)."""
+    if kT <= 0:
+        raise ValueError("the Fermi-surface form of the metric-dipole term needs kT > 0")
+    w = _window_weights("dchi", E, mu, kT)
+    if quantity == "fs_chi":
+        return w
+    x = (E[None, :] - mu[:, None]) / kT
+    if quantity == "fs_alpha":
+        return w * x
+    return w * np.tanh(0.5 * x) / kT
+
+
 def fermi_sums(quantity, E, X, mu, kT, cutoff=40.0, max_entries=2 ** 16):
     """sum_{k,n} weight(e_kn; mu, kT) X_kn for one temperature: (nmu,) + X.shape[E.ndim:].
 
@@ -150,7 +191,7 @@ def fermi_sums(quantity, E, X, mu, kT, cutoff=40.0, max_entries=2 ** 16):
     else:
         below = E <= mu.min() - cutoff * kT
         inside = ~below & (E < mu.max() + cutoff * kT)
-    if quantity == "chi" and below.any():
+    if quantity == "chi" and below.any():               # (f0 = 1 below the window)
         res += Xf[below].sum(axis=0)
     Ew, Xw = E[inside], Xf[inside]
     step = max(1, int(max_entries // mu.size))
@@ -164,16 +205,45 @@ def sum_over_states(quantity, E, Lam, mu, kT, charge=-1.0):
 
     chi and dchi carry the extra factor e (``charge``) of Eq. (8); alpha does not.
     """
-    if quantity not in QUANTITIES:
+    if quantity not in QUANTITIES + tuple(FS_WEIGHTS.values()):
         raise ValueError(f"quantity must be one of {QUANTITIES}")
     kTs = np.atleast_1d(np.asarray(kT, dtype=float))
     E = np.asarray(E, dtype=float).reshape(-1)
     Lf = np.asarray(Lam).reshape(E.size, -1)
     res = np.stack([fermi_sums(quantity, E, Lf, mu, t) for t in kTs], axis=1)
-    return charge * res if quantity in ("chi", "dchi") else res
+    return charge * res if quantity in ("chi", "dchi", "fs_chi", "fs_dchi") else res
 
 
-def lambda_chunk(data_K, degen_thresh=DEGEN_THRESH, charge=-1.0, parts=False):
+def _planar(E, vecs):
+    out = np.zeros(E.shape + (3,))
+    out[..., :2] = vecs
+    return out
+
+
+def interband_chunk(data_K, degen_thresh=PAIR_SCALE, charge=-1.0):
+    """First term of Eq. (11) on a WannierBerri chunk, cached (nk, nb, 3): v^x, v^y only."""
+    c = _bands.cache(data_K)
+    key = ("lambda_om_inter", float(degen_thresh), float(charge))
+    if key not in c:
+        vx, vy = geometry.band_derivatives(data_K, [(0,), (1,)])
+        inter, _ = geometry.lambda_planar(data_K.E_K, vx, vy, None, None, None, charge=charge,
+                                          degen_thresh=degen_thresh)
+        c[key] = _planar(data_K.E_K, inter)
+    return c[key]
+
+
+def metric_fs_chunk(data_K, degen_thresh=PAIR_SCALE, charge=-1.0):
+    """K^n_i of :func:`geometry.fermi_surface_metric` on a chunk, cached (nk, nb, 3)."""
+    c = _bands.cache(data_K)
+    key = ("lambda_om_metric_fs", float(degen_thresh), float(charge))
+    if key not in c:
+        vx, vy = geometry.band_derivatives(data_K, [(0,), (1,)])
+        c[key] = _planar(data_K.E_K, geometry.fermi_surface_metric(
+            data_K.E_K, vx, vy, charge=charge, degen_thresh=degen_thresh))
+    return c[key]
+
+
+def lambda_chunk(data_K, degen_thresh=PAIR_SCALE, charge=-1.0, parts=False):
     """Lambda^n_i (Eq. 11) on a WannierBerri k chunk, cached: (nk, nb, 3).
 
     Only the in-plane band matrices v^x, v^y, w^xx, w^xy, w^yy enter
@@ -210,7 +280,7 @@ class OrbitalME(Calculator):
     """
 
     def __init__(self, quantity, Efermi, kT, cell_measure, charge=-1.0, part="total",
-                 degen_thresh=DEGEN_THRESH, **kwargs):
+                 degen_thresh=PAIR_SCALE, **kwargs):
         super().__init__(degen_thresh=degen_thresh, **kwargs)
         if quantity not in QUANTITIES:
             raise ValueError(f"quantity must be one of {QUANTITIES}")
@@ -228,9 +298,19 @@ class OrbitalME(Calculator):
         self.comment = f"intrinsic orbital ME {quantity} (Xiao et al. PRB 103, 045401 Eqs. 8-11)"
 
     def __call__(self, data_K):
-        total, inter, metric = lambda_chunk(data_K, self.degen_thresh, self.charge, parts=True)
-        Lam = {"total": total, "interband": inter, "metric": metric}[self.part]
-        vec = sum_over_states(self.quantity, data_K.E_K, Lam, self.Efermi, self.kT, self.charge)
+        E, q = data_K.E_K, self.quantity
+        args = (self.Efermi, self.kT, self.charge)
+        vec = 0.0
+        if self.part in ("total", "interband"):
+            inter = interband_chunk(data_K, self.degen_thresh, self.charge)
+            vec = vec + sum_over_states(q, E, inter, *args)
+        if self.part in ("total", "metric"):
+            if np.all(self.kT > 0):       # Fermi-surface form (geometry.fermi_surface_metric)
+                K = metric_fs_chunk(data_K, self.degen_thresh, self.charge)
+                vec = vec + sum_over_states(FS_WEIGHTS[q], E, K, *args)
+            else:                         # chi at T = 0: the Fermi-sea dipole form
+                _, _, metric = lambda_chunk(data_K, self.degen_thresh, self.charge, parts=True)
+                vec = vec + sum_over_states(q, E, metric, *args)
         vec /= self.cell_measure * data_K.nk
         data = np.zeros(vec.shape[:2] + (3, 3))
         data[..., 2, :] = vec
@@ -263,7 +343,7 @@ def orbital_me(tb, mu, kT, nk=64, quantities=("chi", "alpha"), symmetry=True, **
     return {q: res[q][..., 2, :] for q in quantities}
 
 
-def lambda_on_kpoints(tb, k_red, degen_thresh=DEGEN_THRESH, charge=-1.0, parts=False):
+def lambda_on_kpoints(tb, k_red, degen_thresh=PAIR_SCALE, charge=-1.0, parts=False):
     """Band-resolved Lambda^n_i (Eq. 11) at reduced k points by direct diagonalization.
 
     Returns E (nk, nb) and Lambda (nk, nb, 3) (or the (total, interband, metric) triple),

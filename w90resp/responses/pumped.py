@@ -55,7 +55,7 @@ from wannierberri.symmetry.point_symmetry import transform_ident, transform_odd
 
 from ..tb import TightBinding
 from . import geometry
-from ._bands import DEGEN_THRESH
+from ._bands import PAIR_SCALE
 
 #: (|e| t0/hbar) a^2 in Bohr magnetons for t0 = 3 eV, a = 2.46 Angstrom (the paper's value)
 MUB_PER_NATURAL = 4.77
@@ -167,7 +167,7 @@ class PeriodicTightBinding:
 
 
 # ----------------------------------------------------------------- per k chunk
-def pumped_band_weights(E, v, dHdphi, degen_thresh=DEGEN_THRESH, charge=-1.0):
+def pumped_band_weights(E, v, dHdphi, degen_thresh=PAIR_SCALE, charge=-1.0):
     """d_B a^t_n / (hbar omega) (first term of Eq. 8) per band, (nk, nb).
 
     ``dHdphi`` (nk, nb, nb) band matrix of dH/d(omega t).  Units |e| hbar^-1 length^2.
@@ -187,7 +187,7 @@ class PumpedMoment(Calculator):
     rotating cycle has no point group to exploit).
     """
 
-    def __init__(self, Efermi, cell_measure, charge=-1.0, degen_thresh=DEGEN_THRESH, **kwargs):
+    def __init__(self, Efermi, cell_measure, charge=-1.0, degen_thresh=PAIR_SCALE, **kwargs):
         super().__init__(degen_thresh=degen_thresh, **kwargs)
         self.Efermi = np.atleast_1d(np.asarray(Efermi, dtype=float))
         self.cell_measure = float(cell_measure)
@@ -235,7 +235,8 @@ def gap_edges(cycle, phases, nk, nocc):
     return top, bottom
 
 
-def pumped_moment(cycle, nk=96, nt=24, mu=None, charge=-1.0, nocc=None, check_gap=True):
+def pumped_moment(cycle, nk=96, nt=24, mu=None, charge=-1.0, nocc=None, check_gap=True,
+                  degen_thresh=PAIR_SCALE):
     """Instantaneous and period-averaged pumped orbital moment of ``cycle``.
 
     ``cycle``: :class:`PeriodicTightBinding` (or a callable t/T -> TightBinding, turned
@@ -246,7 +247,8 @@ def pumped_moment(cycle, nk=96, nt=24, mu=None, charge=-1.0, nocc=None, check_ga
     ``mu``: chemical potential (default: middle of the gap above the ``nocc`` lowest
     bands, ``nocc`` default half the bands).  Returns a dict with ``t_over_T``,
     ``moment`` (nt,) and ``pumped`` (float), both per hbar omega, in the units of the
-    module docstring, plus ``mu`` and ``gap``.
+    module docstring, plus ``mu`` and ``gap``.  ``degen_thresh``: crossover scale of the
+    interband sums (:func:`w90resp.responses._bands.pair_factors`).
     """
     from .. import runner
     if not isinstance(cycle, PeriodicTightBinding):
@@ -267,7 +269,8 @@ def pumped_moment(cycle, nk=96, nt=24, mu=None, charge=-1.0, nocc=None, check_ga
     moment = np.zeros(nt)
     for i, ph in enumerate(phases):
         tb, system = wannierberri_system(cycle, ph)
-        calc = PumpedMoment(Efermi=[mu], cell_measure=area, charge=charge)
+        calc = PumpedMoment(Efermi=[mu], cell_measure=area, charge=charge,
+                            degen_thresh=degen_thresh)
         res = runner.run(tb, {"m": calc}, nk, symmetry=False, system=system)
         moment[i] = res["m"][0, 2]
     return {"t_over_T": np.arange(nt) / nt, "moment": moment, "pumped": float(moment.mean()),

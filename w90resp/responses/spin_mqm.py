@@ -32,18 +32,23 @@ direction (polar).  All of alpha, M, T beta~, T beta are inversion odd and time-
 odd (they vanish with time reversal, e.g. b = 0 in the Rashba model); WannierBerri's
 point-group symmetrization uses these parities.
 
-Degenerate bands.  The sums over m run over bands outside the degenerate group D(n) of
-n (bands within ``degen_thresh`` of each other, ``_bands.degenerate_groups``); the
-energies entering the weights are the group averages, so each group D contributes the
-gauge-covariant trace
+Degenerate and nearly degenerate bands.  Every 1/(e_n - e_m) of Eq. (8) is the
+regularized inverse gap of :func:`w90resp.responses._bands.pair_factors` with crossover
+scale Gamma = ``degen_thresh`` (default ``_bands.PAIR_SCALE`` = 1e-4 energy units):
+1/Delta (1 - (Gamma/Delta)^4 + ...) for pairs split by Delta >> Gamma (Eq. 8 as
+printed), Delta^3/Gamma^4 -> 0 for Delta << Gamma, so that pairs inside a degenerate
+group D drop out and D contributes the gauge-covariant trace
 
     sum_{n in D} Omega_n = -2 Im sum_{D' != D} Tr[P_D v^i P_D' s_a] / (e_D - e_D')^2
 
-(similarly for m), and the results are invariant under unitary rotations inside
-degenerate subspaces (single-band values inside D are not, only their sum).  The
-threshold (default ``_bands.DEGEN_THRESH`` = 1e-8 energy units) is for exact,
-symmetry-enforced degeneracies; near-degenerate bands that are not grouped keep their
-(large but finite) interband terms, which is what Eq. (8) prescribes.
+(similarly for m), invariant under unitary rotations inside D (single-band values
+are not, only their sum).  The energies in the weights are group means only for exact
+degeneracies (``_bands.DEGEN_THRESH``).  Why the crossover: a pair split by delta
+carries -2 Im v_nm s_mn (f_n - f_m)/delta^2 -> 2 Im v_nm s_mn f'/delta, which depends on
+the basis the splitting selects and grows without bound when a grid point falls on a
+line where a Wannier Hamiltonian splits symmetry partners by noise; with the regulator
+the result is a smooth function of H and of the grid.  Physically Eq. (8) assumes
+splittings >> hbar/tau; pairs closer than Gamma are treated as unresolved.
 
 Vectorization.  Per chunk of k points, Omega and m are computed with array operations
 (no loop over k); the mu and T dependence enters only through weight matrices
@@ -63,7 +68,7 @@ from wannierberri.result import EnergyResult
 from wannierberri.symmetry.point_symmetry import transform_odd
 
 from . import _bands, geometry
-from ._bands import DEGEN_THRESH
+from ._bands import DEGEN_THRESH, PAIR_SCALE
 
 #: responses computed by :class:`SpinMQM` and :func:`spin_mqm_response`
 QUANTITIES = ("alpha", "M", "Tbeta_kubo", "Tbeta", "dalpha_dmu")
@@ -78,7 +83,7 @@ EQUATIONS = {
 
 
 # --------------------------------------------------------------------- band geometry
-def band_geometry(E, v, S, degen_thresh=DEGEN_THRESH):
+def band_geometry(E, v, S, degen_thresh=PAIR_SCALE):
     r"""Band-resolved Omega^i_{an} (Eq. 8b) and m^i_{an} (Eq. 8c).
 
     Parameters
@@ -99,7 +104,7 @@ def band_geometry(E, v, S, degen_thresh=DEGEN_THRESH):
                           E, degen_thresh)
 
 
-def _band_geometry(vl, Sl, E, degen_thresh=DEGEN_THRESH, kblock=32):
+def _band_geometry(vl, Sl, E, degen_thresh=PAIR_SCALE, kblock=32):
     """:func:`band_geometry` from component lists v^i, s^a of (nk, nb, nb) matrices.
 
     Im Y[k, n, (w, i), a] = Im sum_m w_nm v^i_nm s^a_mn for the two weights
@@ -109,15 +114,13 @@ def _band_geometry(vl, Sl, E, degen_thresh=DEGEN_THRESH, kblock=32):
     """
     E = np.asarray(E, dtype=float)
     nk, nb = E.shape
-    start, _ = _bands.degenerate_groups(E, degen_thresh)
     Omega = np.empty((nk, nb, 3, 3))
     mom = np.empty((nk, nb, 3, 3))
     for k0 in range(0, nk, kblock):
         ks = slice(k0, k0 + kblock)
         Eb = E[ks]
-        same = _bands.group_mask(start[ks])
-        dE = Eb[:, :, None] - Eb[:, None, :]                # e_n - e_m
-        inv = np.where(same, 0.0, 1.0 / np.where(same, 1.0, dE))
+        g, _ = _bands.pair_factors(Eb, degen_thresh)        # ~ 1/(e_m - e_n)
+        inv = -g                                            # ~ 1/(e_n - e_m)
         inv2 = inv * inv
         n = Eb.shape[0]
         # Im sum_m w v^i_nm conj(s^a_nm) = sum_m [w Im v, w Re v] . [Re s, -Im s] (real)
@@ -153,7 +156,7 @@ def spin_operator(tb):
     return tb.operators()["S"]
 
 
-def band_resolved(tb, kpoints, cartesian=False, degen_thresh=DEGEN_THRESH, chunk=20000):
+def band_resolved(tb, kpoints, cartesian=False, degen_thresh=PAIR_SCALE, chunk=20000):
     r"""E_n, Omega^i_{an} (Eq. 8b) and m^i_{an} (Eq. 8c) at arbitrary k points.
 
     ``kpoints`` (nk, 3): reduced coordinates, or Cartesian (inverse length unit of the
@@ -173,7 +176,7 @@ def band_resolved(tb, kpoints, cartesian=False, degen_thresh=DEGEN_THRESH, chunk
         v = np.einsum("kim,kijc,kjn->kmnc", U.conj(), dH, U, optimize=True)
         Sb = _bands.rotate_onsite(U, Sw)
         Om, mom = band_geometry(E, v, Sb, degen_thresh)
-        out["E"].append(group_energies(E, degen_thresh))
+        out["E"].append(group_energies(E, DEGEN_THRESH))
         out["Omega"].append(Om)
         out["m"].append(mom)
     return {key: np.concatenate(val) for key, val in out.items()}
@@ -416,7 +419,7 @@ class SpinMQM(Calculator):
     """
 
     def __init__(self, quantity, spin, Efermi, kT, charge=1.0, cell_measure=None,
-                 degen_thresh=DEGEN_THRESH, **kwargs):
+                 degen_thresh=PAIR_SCALE, **kwargs):
         if quantity not in QUANTITIES:
             raise ValueError(f"unknown quantity {quantity!r}; known: {QUANTITIES}")
         self.comment = f"{EQUATIONS[quantity]} (Shitade, Daido, Yanase), kT={kT}"
@@ -450,7 +453,7 @@ class SpinMQM(Calculator):
             Sb = onsite_band_matrices(data_K.UU_K, self.spin,
                                       geometry.eigenvectors_dagger(data_K))
             Om, mom = _band_geometry(vl, [Sb[:, a] for a in range(3)], E, self.degen_thresh)
-            Eg = group_energies(E, self.degen_thresh)
+            Eg = group_energies(E, DEGEN_THRESH)
             n = E.size
             c[key] = (Eg.reshape(n), Om.reshape(n, 3, 3), mom.reshape(n, 3, 3))
         return c[key]
@@ -509,7 +512,7 @@ def _temperatures(T):
 
 
 def spin_mqm_calculators(tb, mu, T, quantities=QUANTITIES, charge=1.0,
-                         degen_thresh=DEGEN_THRESH):
+                         degen_thresh=PAIR_SCALE):
     """Calculators {name: SpinMQM} for ``quantities`` at chemical potentials ``mu`` and
     temperature(s) ``T`` (names ``quantity`` for scalar T, ``quantity@iT`` for a list)."""
     T_arr, scalar = _temperatures(T)
@@ -526,7 +529,7 @@ def spin_mqm_calculators(tb, mu, T, quantities=QUANTITIES, charge=1.0,
 
 
 def spin_mqm_response(tb, mu, T, nk, quantities=QUANTITIES, symmetry=True, charge=1.0,
-                      degen_thresh=DEGEN_THRESH, progress=False, system=None, symprec=None,
+                      degen_thresh=PAIR_SCALE, progress=False, system=None, symprec=None,
                       max_memory=None):
     r"""Spin MQM (8a), spin ME (19a), gravito-ME (19b), (20) of ``tb`` on an nk grid.
 
@@ -566,7 +569,7 @@ def spin_mqm_response(tb, mu, T, nk, quantities=QUANTITIES, symmetry=True, charg
 
 
 def polar_response(tb, mu, T, kmax, nk_radial, n_phi=8, quantities=QUANTITIES, charge=1.0,
-                   degen_thresh=DEGEN_THRESH, tail_tol=1e-10):
+                   degen_thresh=PAIR_SCALE, tail_tol=1e-10):
     r"""The same responses for a 2D continuum-like model by quadrature in polar k.
 
     For models whose occupied states (at all ``mu`` and ``T``) lie in the disk
