@@ -149,3 +149,15 @@ def test_regulator_limits():
     assert np.allclose(g, -g.swapaxes(1, 2)) and np.allclose(c, c.swapaxes(1, 2))
     g0, c0 = _bands.pair_factors(E, 0.0)
     assert np.isclose(g0[0, 0, 3], 1e2) and g0[0, 0, 1] == 0 and c0[0, 0, 1] == 1
+
+
+def test_crossover_share_reports_pairs_split_near_the_scale():
+    """The JSON share of Fermi-surface weight in [Gamma/10, 10 Gamma]: all of it when every
+    PT pair is split by Gamma, none when the pairs are exact or split by 500 Gamma."""
+    from argparse import Namespace
+    from w90resp.commands._common import degeneracy_record
+    args = Namespace(degen_thresh=1e-4, nk=24)
+    share = {d: degeneracy_record(args, "interband", split_model("bias", d), MU, KT)
+             ["share_in_crossover"] for d in (0.0, 1e-4, 5e-2)}
+    assert np.all(share[1e-4] > 0.99)
+    assert np.all(share[0.0] == 0) and np.all(share[5e-2] == 0)

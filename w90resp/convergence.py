@@ -81,3 +81,27 @@ def report(tb, mu, nk, width, what, kind="fermi", kT=None, quiet=False):
               f"the Fermi-surface weight at mu = {mu[i]:g} (band energy steps |v| dk too large); "
               f"try --nk {suggest} or more and compare")
     return rec
+
+
+def close_pair_share(tb, mu, kT, lower, upper, nk=24):
+    """Share of the Fermi-surface weight -f'(e_nk) (per mu) on bands whose nearest partner
+    is split by more than ``lower`` and less than ``upper``: direct diagonalization on an
+    nk grid of the periodic directions (a coarse sample, not a k-sum).  Used for the
+    validity of Eq. (34) of FCIM (partners closer than eta) and for the crossover zone of
+    the degeneracy regulator of the interband families.  Returns (nmu,) in [0, 1]."""
+    from .responses._bands import minus_fermi_derivative
+    dims = [nk if p else 1 for p in tb.periodic]
+    grids = np.meshgrid(*[np.arange(n) / n for n in dims], indexing="ij")
+    k = np.stack([g.ravel() for g in grids], axis=1)
+    E = np.concatenate([np.linalg.eigvalsh(tb.hamiltonian(k[i:i + 256]))
+                        for i in range(0, len(k), 256)])
+    gap = np.full(E.shape, np.inf)
+    d = np.diff(E, axis=1)
+    d = np.where(d > lower, d, np.inf)                  # a degenerate group is not a pair
+    gap[:, 1:] = np.minimum(gap[:, 1:], d)
+    gap[:, :-1] = np.minimum(gap[:, :-1], d)
+    close = gap < upper
+    w = minus_fermi_derivative(E, np.atleast_1d(mu), kT)
+    tot = w.sum(axis=(1, 2))
+    part = (w * close[None]).sum(axis=(1, 2))
+    return np.where(tot > 0, part / np.where(tot > 0, tot, 1.0), 0.0)

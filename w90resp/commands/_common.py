@@ -46,14 +46,31 @@ def add_degeneracy_option(parser, kind):
                  f"(default {DEGEN_THRESH:g})")
 
 
-def degeneracy_record(args, kind):
-    """JSON record of the degeneracy policy of a run."""
+def degeneracy_record(args, kind, tb=None, mu=None, kT=None, quiet=True):
+    """JSON record of the degeneracy policy of a run.
+
+    For the interband families with ``tb``, ``mu``, ``kT``: the share of the
+    Fermi-surface weight on bands whose nearest partner lies in the crossover zone
+    [Gamma/10, 10 Gamma] of the regulator, where the result depends on Gamma (a note is
+    printed above 5 %).
+    """
     if kind == "interband":
         rule = ("1/(e_m - e_n) -> Delta^3/(Delta^4 + Gamma^4), Gamma = degen_thresh; "
                 "block terms weighted Gamma^4/(Delta^4 + Gamma^4)")
     else:
         rule = "bands closer than degen_thresh form one group (traces over the group)"
-    return {"degen_thresh": args.degen_thresh, "rule": rule}
+    rec = {"degen_thresh": args.degen_thresh, "rule": rule}
+    if kind == "interband" and tb is not None and kT and args.degen_thresh > 0:
+        from ..convergence import close_pair_share
+        g = args.degen_thresh
+        share = close_pair_share(tb, mu, kT, g / 10, 10 * g, nk=min(getattr(args, "nk", 24), 24))
+        rec["share_in_crossover"] = share
+        if share.max() > 0.05 and not quiet:
+            i = int(np.argmax(share))
+            print(f"note: at mu = {mu[i]:g}, {100 * share[i]:.0f} % of the Fermi-surface weight "
+                  f"is on bands split from a partner by {g / 10:g}..{10 * g:g} (the crossover of "
+                  f"--degen-thresh {g:g}): compare runs with a smaller and a larger --degen-thresh")
+    return rec
 
 
 def max_memory_bytes(args):

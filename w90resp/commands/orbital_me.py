@@ -135,7 +135,7 @@ def run(args):
         data["T_kelvin"] = args.T / om.K_B_EV
     params = {"T": args.T, "mu_min": args.mu_min, "mu_max": args.mu_max, "mu_step": args.mu_step,
               "nk": args.nk, "charge": "electrons (e = -|e|)", "symprec": args.symprec,
-              "degen_thresh": args.degen_thresh, "degeneracy": degeneracy_record(args, "interband"),
+              "degen_thresh": args.degen_thresh, "degeneracy": degeneracy_record(args, "interband", tb, mu, args.T, quiet=getattr(args, "quiet", False)),
               "input": tb.parameters if args.seedname else None,
               "position_matrix_used": positions_note or "diagonal (orbital positions)",
               "reference": "Xiao, Liu, Zhao, Yang, Niu, PRB 103, 045401 (2021), Eqs. 7-11"}

@@ -204,7 +204,7 @@ def run(args):
               "mu_max": args.mu_max, "mu_step": args.mu_step, "nk": args.nk, "method": args.method,
               "nk_radial": args.nk_radial if args.method == "polar" else None, "units": args.units,
               "g": args.g, "model_parameters": tb.parameters, "symprec": args.symprec,
-              "degen_thresh": args.degen_thresh, "degeneracy": degeneracy_record(args, "interband")}
+              "degen_thresh": args.degen_thresh, "degeneracy": degeneracy_record(args, "interband", tb, mu, args.T, quiet=getattr(args, "quiet", False))}
     try:
         write_json(args.json, "spin MQM / spin ME / gravito-ME (Shitade, Daido, Yanase)", data,
                    units, params, system=system_summary(tb))

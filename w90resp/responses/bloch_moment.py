@@ -64,7 +64,7 @@ import numpy as np
 import scipy.constants as const
 
 from . import _bands
-from ._bands import DEGEN_THRESH
+from ._bands import DEGEN_THRESH, PAIR_SCALE
 from .fcim import FCIM, PARTS
 
 #: Bohr magnetons per (e/hbar) eV A^2, the unit of the Bloch moment for eV/A Hamiltonians.
@@ -85,20 +85,23 @@ def group_mean_energies(E, start, size):
     return np.where(size == 1, E, (cs[rows, start + size] - cs[rows, start]) / size)
 
 
-def bloch_moment_matrix(E, v, start, size):
+def bloch_moment_matrix(E, v, start, size, scale=PAIR_SCALE):
     """Band-basis Bloch orbital moment (Eq. 48), internal units e = hbar = 1.
 
     ``E`` (nk, nb) ascending, ``v`` (nk, nb, nb, 3) band-basis dH/dk, ``start``/``size``
     the degenerate groups (``_bands.degenerate_groups``).  Returns m (nk, nb, nb, 3),
     energy x length^2: within each group D the gauge-covariant matrix
     m^a_{nn'} = -(i/2) eps_abc sum_{l not in D} v^b_nl v^c_ln' / (e_l - e_D), zero between
-    different groups.  Vectorized over k: one einsum over (n, l, n' in the group of n).
+    different groups.  1/(e_l - e_D) is regularized smoothly below ``scale``
+    (:func:`w90resp.responses._bands.pair_factors`): a band l split from D by much less
+    than ``scale`` drops out as if it belonged to D (its pair term ~ |v_nl|^2/Delta would
+    otherwise depend on the perturbation that splits them).  Vectorized over k: one einsum over (n, l, n' in the group of n).
     """
     nk, nb = E.shape
     Ebar = group_mean_energies(E, start, size)
     same = _bands.group_mask(start)                        # (nk, nb, nb)
-    dE = Ebar[:, :, None] - Ebar[:, None, :]               # [k, l, n'] = e_l - e_n'
-    inv = np.where(same, 0.0, 1.0 / np.where(same, 1.0, dE))
+    g, _ = _bands.pair_factors(Ebar, scale)                # [k, l, n'] ~ 1/(e_n' - e_l)
+    inv = np.where(same, 0.0, -g)                          # ~ 1/(e_l - e_n'), 0 in groups
     vw = v * inv[..., None]                                # v^c_{l n'} / (e_l - e_n')
     # only the blocks inside each group are needed: n' runs over the group of n
     idx, valid = _bands.group_index(start, size)           # (nk, nb, G)

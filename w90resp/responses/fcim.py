@@ -424,23 +424,8 @@ def eq34_validity(tb, mu, kT, eta, degen_thresh=DEGEN_THRESH, nk=24):
 
     Eq. (34) treats every non-degenerate band alone, which assumes splittings >> eta
     (App. B): where partners are split by less than eta the interband pairs of the full
-    Kubo form carry weight ~ f'/eta and the two differ by up to a factor 2.  The weight is
-    -f'(e_nk) on an nk grid of the periodic directions (direct diagonalization, a coarse
-    sample: this is a diagnostic, not a k-sum of the response).  Returns (nmu,) in [0, 1].
+    Kubo form carry weight ~ f'/eta and the two differ by up to a factor 2.  See
+    :func:`w90resp.convergence.close_pair_share` (a diagnostic).  Returns (nmu,) in [0, 1].
     """
-    from . import _bands
-    dims = [nk if p else 1 for p in tb.periodic]
-    grids = np.meshgrid(*[np.arange(n) / n for n in dims], indexing="ij")
-    k = np.stack([g.ravel() for g in grids], axis=1)
-    E = np.concatenate([np.linalg.eigvalsh(tb.hamiltonian(k[i:i + 256]))
-                        for i in range(0, len(k), 256)])
-    gap = np.full(E.shape, np.inf)
-    d = np.diff(E, axis=1)
-    d = np.where(d > degen_thresh, d, np.inf)           # a degenerate group is not a pair
-    gap[:, 1:] = np.minimum(gap[:, 1:], d)
-    gap[:, :-1] = np.minimum(gap[:, :-1], d)
-    close = gap < eta
-    w = _bands.minus_fermi_derivative(E, np.atleast_1d(mu), kT)    # (nmu, nk, nb)
-    tot = w.sum(axis=(1, 2))
-    part = (w * close[None]).sum(axis=(1, 2))
-    return np.where(tot > 0, part / np.where(tot > 0, tot, 1.0), 0.0)
+    from ..convergence import close_pair_share
+    return close_pair_share(tb, mu, kT, degen_thresh, eta, nk)
