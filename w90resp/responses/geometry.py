@@ -235,7 +235,7 @@ def lambda_planar(E, vx, vy, wxx, wxy, wyy, charge=-1.0, degen_thresh=PAIR_SCALE
     E = np.asarray(E, dtype=float)
     nk, nb = E.shape
     inter = np.empty((nk, nb, 2))
-    metric = np.empty((nk, nb, 2))
+    metric = None if wxx is None else np.empty((nk, nb, 2))
     for k0 in range(0, nk, kblock):
         ks = slice(k0, k0 + kblock)
         w = (None, None, None) if wxx is None else (wxx[ks], wxy[ks], wyy[ks])
@@ -271,7 +271,7 @@ def _lambda_planar_block(E, vx, vy, wxx, wxy, wyy, charge, degen_thresh):
     # of g^2 Re(X conj(Y)); for X = Z^dagger it is the column sum of g^2 Re(Z conj(Y)).
     # Metric dipole eps_jl d_j G_il, d_j v^i = w^ij + P_ij + P_ij^dagger and
     # eps_jl d_j v^l = Dl + Dl^dagger (w^xy = w^yx):
-    metric = np.empty((nk, nb, 2))
+    metric = np.empty((nk, nb, 2)) if dipole else None
     inter = np.empty((nk, nb, 2))
     for i, (vi, Pix, Piy, wix, wiy, Rxi, Ryi) in enumerate((
             (vx, Pxx, Pxy, wxx, wxy, Rxx, Rxy), (vy, Pyx, Pyy, wxy, wyy, Rxy, Ryy))):
