@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Checks of one strained MoSSe Wannier Hamiltonian against its own DFT run and the unstrained one.
+
+Usage: python3 check_strained.py FOLDER [FOLDER ...]      (e.g. xx_+0.005)
+
+For each FOLDER (written by make_inputs.py and regenerate.sh) prints
+  * the largest |E_Wannier - E_DFT| inside the frozen window on the nscf grid (target 10 meV,
+    the tolerance of the unstrained data set, ../validate.py);
+  * the band shifts at K per unit strain, dE/d(eps) from Wannier and from DFT (both referred
+    to the unstrained run), for the VB top and the CB bottom: the deformation potentials that
+    the strain vertex D = dH/d(eps) of the flexo response must reproduce;
+  * gauge continuity: max_R |H_eps(R) - H_0(R)| / eps on the shared R vectors and the
+    relative size of that change.  A finite-difference vertex needs the same Wannier gauge
+    on both sides (same projections, num_iter = 0): a gauge jump shows up as a change of
+    H(R) of order |H| instead of order eps |H|.
+Exit status is 1 if a target is missed.
+"""
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
+MAXDEV_TOL = 0.010       # eV, as ../validate.py
+NEXCL = 4                # exclude_bands = 1-4 in MoSSe.win
+FROZ = (-8.0, 2.2)       # dis_froz_min / max of MoSSe.win
+K_POINT = np.array([1 / 3, 1 / 3, 0.0])
+N_OCC = 18 - NEXCL       # valence bands in the model
+
+
+def read_dft(fname):
+    rows = [ln.split() for ln in open(fname) if ln.strip() and not ln.startswith("#")]
+    if rows and not rows[0][0].replace(".", "").replace("-", "").isdigit():
+        labels = [r[0] for r in rows]
+        rows = [r[1:] for r in rows]
+    else:
+        labels = None
+    a = np.array(rows, dtype=float)
+    return labels, a[:, :3], a[:, 3:]
+
+
+def bands(tb, kred):
+    return np.linalg.eigvalsh(tb.hamiltonian(np.atleast_2d(kred)))
+
+
+def main(folders):
+    from w90resp.io.loader import load_wannier90
+    import warnings
+    warnings.simplefilter("ignore")
+    ok = True
+    tb0 = load_wannier90(os.path.join(os.path.dirname(HERE), "MoSSe"))
+    _, _, e0_dft_hsp = read_dft(os.path.join(os.path.dirname(HERE), "dft_bands_hsp.dat"))
+    lab0, k0, _ = read_dft(os.path.join(os.path.dirname(HERE), "dft_bands_hsp.dat"))
+    iK = lab0.index("K")
+    ew0 = bands(tb0, K_POINT)[0]
+    for folder in folders:
+        path = os.path.join(HERE, folder) if not os.path.isabs(folder) else folder
+        amp = float(folder.rstrip("/").split("_")[-1])
+        tb = load_wannier90(os.path.join(path, "MoSSe"))
+        _, kn, en = read_dft(os.path.join(path, "dft_bands_nscf.dat"))
+        ew = bands(tb, kn)
+        maxdev = 0.0
+        for ik in range(len(kn)):
+            for ib, x in enumerate(en[ik]):
+                if FROZ[0] <= x <= FROZ[1]:
+                    maxdev = max(maxdev, abs(ew[ik, ib - NEXCL] - x))
+        print(f"{folder}: strain amplitude {amp:+g}")
+        print(f"  frozen-window deviation on the nscf grid: {maxdev * 1e3:.2f} meV "
+              f"(target {MAXDEV_TOL * 1e3:.0f} meV)")
+        ok &= maxdev <= MAXDEV_TOL
+        lab, kh, eh = read_dft(os.path.join(path, "dft_bands_hsp.dat"))
+        ewK = bands(tb, K_POINT)[0]
+        for name, ib in (("VB top", N_OCC - 1), ("CB bottom", N_OCC)):
+            dw = (ewK[ib] - ew0[ib]) / amp
+            dd = (eh[lab.index("K"), ib + NEXCL] - e0_dft_hsp[iK, ib + NEXCL]) / amp
+            print(f"  dE/d(eps) at K, {name:9s}: Wannier {dw:+8.3f} eV, DFT {dd:+8.3f} eV "
+                  f"(absolute energies; a common shift of the potential reference is included)")
+        h0, h1 = tb0.hoppings, tb.hoppings
+        shared = [R for R in h0 if R in h1]
+        dmax = max(np.abs(h1[R] - h0[R]).max() for R in shared)
+        hmax = max(np.abs(h0[R]).max() for R in shared)
+        print(f"  gauge continuity: max_R |H_eps(R) - H_0(R)| = {dmax * 1e3:.1f} meV "
+              f"= {dmax / abs(amp):.2f} eV per unit strain; max |H_0(R)| = {hmax:.2f} eV "
+              f"(ratio / eps = {dmax / hmax / abs(amp):.1f})")
+        if dmax / hmax > 50 * abs(amp):
+            print("  MISSED: H(R) changes by more than 50 eps |H|: the Wannier gauge jumped")
+            ok = False
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    sys.exit(main(sys.argv[1:]))
