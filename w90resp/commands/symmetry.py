@@ -7,6 +7,8 @@ from .. import __version__
 from ..errors import UserError
 from ..symmetry.structure import DEFAULT_SYMPREC
 
+from ..symmetry.neumann import RESPONSES
+
 NAME = "symmetry"
 HELP = "which response components may be nonzero for a structure or a point group"
 DESCRIPTION = (
@@ -29,7 +31,7 @@ def add_arguments(parser):
                      help="point group symbol, or 'all' for the 32 crystallographic groups "
                           "(symbols starting with '-': write --point-group=-3m)")
     parser.add_argument("--response", required=True,
-                        choices=["fcim", "spin-me", "orbital-me", "pumped-om"],
+                        choices=list(RESPONSES),
                         help="response tensor to analyse")
     parser.add_argument("--magmoms", metavar="M", nargs="+",
                         help="magnetic moments, one per atom (collinear along --moment-axis) or "
@@ -89,6 +91,11 @@ def result_dict(response, pg):
         out["index_order"] = ["a (spin, axial)", "i (field / gradient, polar)"]
     elif spec.name == "orbital-me":
         out["index_order"] = ["i of chi_i: M_z = chi_i E_i (x, y; z for completeness)"]
+    elif spec.name == "nonlinear-hall":
+        out["index_order"] = ["a (current)", "b (field)", "c (field)"]
+        out["basis_note"] = ("Neumann's principle only: the intrinsic part is also symmetric in "
+                             "b, c and obeys j.E = 0 (chi_abc + chi_bca + chi_cab = 0 over the "
+                             "symmetrized indices), which symmetry does not impose")
     else:
         out["index_order"] = ["component of the pumped orbital magnetization (x, y, z)"]
     return out, a
@@ -114,6 +121,11 @@ def _table(out, a):
         lines.append("        " + "".join(f"{'i=' + c:>6}" for c in XYZ))
         for i in range(3):
             lines.append(f"  a={XYZ[i]}  " + "".join(f"{'*' if v else '.':>6}" for v in mask[i]))
+    elif a.spec.name == "nonlinear-hall":
+        lines.append("  j_a = chi_abc E_b E_c;  rows a, columns bc")
+        lines.append("       " + "".join(f"{XYZ[b] + XYZ[c]:>5}" for b in range(3) for c in range(3)))
+        for i in range(3):
+            lines.append(f"  a={XYZ[i]}  " + "".join(f"{'*' if v else '.':>5}" for v in mask[i].ravel()))
     else:
         lines.append("  " + "  ".join(f"{a.spec.symbol}_{c}: {'*' if v else '.'}" for c, v in zip(XYZ, mask)))
     lines.append(f"allowed (*): {int(mask.sum())} components, {out['n_independent']} independent")

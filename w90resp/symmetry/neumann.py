@@ -83,6 +83,10 @@ class ResponseSpec:
 #:   M_z axial & T-odd, E_i / ∇_i T polar & T-even.
 #: pumped-om — Xiao, Ren & Xiong, PRB 103, 115432: orbital magnetization pumped over an
 #:   adiabatic cycle; the cycle itself breaks T, so only the spatial parts act (axial vector).
+#: nonlinear-hall — intrinsic (Berry-connection-polarizability) nonlinear Hall current
+#:   j_a = chi_abc E_b E_c (Gao, Yang & Niu PRL 112, 166601; Xiao, Ren & Xiong Sec. V B):
+#:   j and E polar, chi odd under P (three polar indices) and odd under T (dissipationless,
+#:   j odd, E even), allowed by PT; the Ettingshausen coefficients transform the same way.
 RESPONSES = {
     "fcim": ResponseSpec("fcim", ("axial", "polar", "quad"), "spatial", "f",
                          "flexocurrent-induced magnetization f_{αβ}^λ: M_α = f_{αβ}^λ ∇_β ε_λ"),
@@ -94,6 +98,9 @@ RESPONSES = {
                                z_row=True),
     "pumped-om": ResponseSpec("pumped-om", ("axial",), "spatial", "M",
                               "pumped orbital magnetization (axial vector, spatial group only)"),
+    "nonlinear-hall": ResponseSpec("nonlinear-hall", ("polar", "polar", "polar"), "odd", "chi",
+                                   "intrinsic nonlinear Hall chi_abc: j_a = chi_abc E_b E_c "
+                                   "(and the nonlinear Ettingshausen heat current)"),
 }
 
 
