@@ -1,0 +1,219 @@
+r"""The electron-strain vertex D_lambda = dH/d eps_lambda of a Wannier Hamiltonian.
+
+From Wannier Hamiltonians of the unstrained cell (H_0) and of homogeneously strained cells
+(H_eps, same projections, windows and Wannier gauge, same integer R labels), to first order
+in the strain,
+
+    H_eps(R) = H_0(R) + sum_lambda eps_lambda D_lambda(R) + O(eps^2),
+    D_lambda(R) = [H_eps(R) - H_0(R)] / eps_lambda                (one run per component),
+
+with eps_lambda the amplitude of one symmetric in-plane strain component
+(xx, yy, or the shear xy: eps_xy = eps_yx = amplitude).  This is the non-local vertex of
+Koyama, Koretsune & Hattori, Sec. V B and note [52] (strain modulates hoppings as well as
+the on-site quadrupole Q_lambda), of which the paper's g_lambda Q_lambda is the on-site
+part.  The strain tensor of a run is read off the two lattices, a_i' = (1 + eps) a_i
+(rows of the lattice matrices: A' = A (1 + eps)^T), not from file names.
+
+Checks provided here (used by the tests and by ``data/mosse/strain/check_strained.py``):
+
+* hermiticity D(-R) = D(R)^dagger and time-reversal evenness;
+* the point group of the unstrained crystal acts on D like on its strain component:
+  O_g D(eps) O_g^dagger = D(g eps g^T) (:func:`symmetry_residuals`), with O_g the orbital
+  and spin representation of :mod:`w90resp.symmetry.hamiltonian` — a strong test of gauge
+  continuity between the runs (a gauge jump breaks it at order |H|, not eps |H|);
+* deformation potentials d e_kn/d eps_lambda from first-order (degenerate) perturbation
+  theory with D_lambda(k) (:func:`deformation_potentials`), against DFT eigenvalue
+  differences of the strained and unstrained runs.
+
+Energy reference.  The absolute eigenvalues of a periodic DFT run are referred to the
+cell-averaged electrostatic potential, which moves with the cell area; D therefore
+contains a part proportional to the identity (a uniform shift of all levels per unit
+strain) that is a property of that reference, not of the crystal.  It is reported
+(:attr:`StrainVertex.uniform_shift`, the mean diagonal of D(R = 0)) and can be removed
+with :meth:`StrainVertex.without_uniform_shift`; deformation potentials are compared with
+DFT in the same (DFT) reference, where both carry it alike.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: in-plane strain components and their unit tensors (symmetric; xy is the engineering
+#: shear eps_xy = eps_yx)
+COMPONENTS = {
+    "xx": np.array([[1.0, 0, 0], [0, 0, 0], [0, 0, 0]]),
+    "yy": np.array([[0, 0, 0], [0, 1.0, 0], [0, 0, 0]]),
+    "xy": np.array([[0, 1.0, 0], [1.0, 0, 0], [0, 0, 0]]),
+}
+
+
+def strain_between(lattice0, lattice1, tol=1e-7):
+    """(component, amplitude, eps) of lattice1 = lattice0 (1 + eps)^T (rows a_i).
+
+    Raises ValueError unless eps is one in-plane component of :data:`COMPONENTS` times an
+    amplitude (to ``tol`` relative to the amplitude)."""
+    A0 = np.asarray(lattice0, float)
+    A1 = np.asarray(lattice1, float)
+    eps = np.linalg.solve(A0, A1).T - np.eye(3)
+    eps = 0.5 * (eps + eps.T) if np.abs(eps - eps.T).max() < 1e-9 else eps
+    for name, unit in COMPONENTS.items():
+        amp = np.sum(eps * unit) / np.sum(unit * unit)
+        if amp != 0 and np.abs(eps - amp * unit).max() <= tol * abs(amp):
+            return name, float(amp), eps
+    raise ValueError("the strained lattice is not one homogeneous in-plane strain component "
+                     f"of the unstrained one (eps = {np.round(eps, 8).tolist()})")
+
+
+@dataclass
+class StrainVertex:
+    """D_lambda(R) for the components present; energies per unit strain.
+
+    D : {component: {R: (nw, nw) complex}}
+    dpos : {component: {R: (nw, nw, 3)}} change of the position matrix per unit strain
+        (None when the inputs carry no position matrix)
+    amplitudes : {component: eps of the run}
+    sources : {component: description of the run}
+    """
+    D: dict
+    amplitudes: dict
+    dpos: dict = None
+    sources: dict = field(default_factory=dict)
+
+    @property
+    def components(self):
+        return tuple(self.D)
+
+    def uniform_shift(self, component):
+        """Mean diagonal of D(R = 0): the uniform level shift per unit strain (eV)."""
+        return float(np.real(np.trace(self.D[component][(0, 0, 0)])) / len(self.D[component][(0, 0, 0)]))
+
+    def without_uniform_shift(self):
+        out = {}
+        for c, d in self.D.items():
+            s = self.uniform_shift(c)
+            new = {R: h.copy() for R, h in d.items()}
+            new[(0, 0, 0)] = new[(0, 0, 0)] - s * np.eye(len(new[(0, 0, 0)]))
+            out[c] = new
+        return StrainVertex(out, dict(self.amplitudes), self.dpos, dict(self.sources))
+
+    def combined(self, eps):
+        """D(eps) = sum_c coeff_c D_c for a symmetric in-plane strain tensor ``eps`` (3x3),
+        or None if it needs a component that is absent."""
+        coeff = decompose(eps)
+        if any(abs(v) > 1e-12 and c not in self.D for c, v in coeff.items()):
+            return None
+        out = {}
+        for c, v in coeff.items():
+            if abs(v) <= 1e-12:
+                continue
+            for R, h in self.D[c].items():
+                out.setdefault(R, np.zeros_like(h))
+                out[R] = out[R] + v * h
+        return out
+
+
+def decompose(eps):
+    """Coefficients of a symmetric in-plane strain tensor on :data:`COMPONENTS`."""
+    eps = np.asarray(eps, float)
+    if np.abs(eps[2]).max() > 1e-12 or np.abs(eps[:, 2]).max() > 1e-12:
+        raise ValueError("only in-plane strain tensors")
+    return {"xx": eps[0, 0], "yy": eps[1, 1], "xy": 0.5 * (eps[0, 1] + eps[1, 0])}
+
+
+def vertex_from_pairs(tb0, strained, label=None):
+    """StrainVertex from the unstrained ``tb0`` and a list of strained TightBinding objects
+    (one component each).  Orbitals, R sets and the Wannier function count must agree."""
+    D, dpos, amps, srcs = {}, {}, {}, {}
+    for tb in strained:
+        comp, amp, _ = strain_between(tb0.real_lattice, tb.real_lattice)
+        if comp in D:
+            raise ValueError(f"two runs for strain component {comp}")
+        if tb.num_wann != tb0.num_wann:
+            raise ValueError(f"{tb.name}: {tb.num_wann} Wannier functions, unstrained {tb0.num_wann}")
+        if set(tb.hoppings) != set(tb0.hoppings):
+            raise ValueError(f"{tb.name}: R vectors differ from the unstrained run "
+                             f"({len(set(tb.hoppings) ^ set(tb0.hoppings))} not shared)")
+        D[comp] = {R: (tb.hoppings[R] - tb0.hoppings[R]) / amp for R in tb0.hoppings}
+        if tb.position_matrix is not None and tb0.position_matrix is not None:
+            dpos[comp] = {R: (tb.position_matrix[R] - tb0.position_matrix[R]) / amp
+                          for R in tb0.position_matrix if R in tb.position_matrix}
+        amps[comp] = amp
+        srcs[comp] = tb.parameters.get("source", tb.name)
+    return StrainVertex(D, amps, dpos or None, srcs)
+
+
+def fourier(HR, k_red):
+    """H(k) = sum_R exp(2 pi i k.R) H(R) (nk, nw, nw), reduced k (convention II)."""
+    Rs = np.array(list(HR), dtype=float)
+    Hs = np.array(list(HR.values()))
+    ph = np.exp(2j * np.pi * np.atleast_2d(k_red) @ Rs.T)
+    return np.einsum("kr,rij->kij", ph, Hs)
+
+
+def deformation_potentials(tb0, DR, k_red, degen_tol=1e-4):
+    """(E0 (nk, nb), dE (nk, nb)): bands of tb0 and d e_n/d eps from first-order
+    perturbation theory with the vertex DR ({R: matrix}); inside a degenerate group
+    (|e_n - e_m| < degen_tol) the eigenvalues of the projected vertex block."""
+    H0 = fourier(tb0.hoppings, k_red)
+    Dk = fourier(DR, k_red)
+    E, U = np.linalg.eigh(H0)
+    Dn = np.einsum("kim,kij,kjn->kmn", U.conj(), Dk, U)
+    dE = np.empty_like(E)
+    for ik in range(len(E)):
+        n = 0
+        while n < E.shape[1]:
+            m = n + 1
+            while m < E.shape[1] and E[ik, m] - E[ik, m - 1] < degen_tol:
+                m += 1
+            dE[ik, n:m] = np.linalg.eigvalsh(Dn[ik, n:m, n:m])
+            n = m
+    return E, dE
+
+
+def _apply_op(tb0, HR, g, t):
+    from .symmetry.hamiltonian import _transform, orbital_representation
+    Dm, shifts = orbital_representation(tb0, g, t)
+    lat = tb0.real_lattice
+    g_red = np.round(np.linalg.inv(lat.T) @ g @ lat.T).astype(int)
+    return _transform(tb0, HR, Dm, shifts, g_red)
+
+
+def _max_diff(A, B):
+    keys = set(A) | set(B)
+    nw = len(next(iter(A.values())))
+    z = np.zeros((nw, nw), complex)
+    return max(np.abs(A.get(R, z) - B.get(R, z)).max() for R in keys)
+
+
+def symmetry_residuals(tb0, vertex, symprec=None):
+    """Residuals of D under the space group of tb0 (+ time reversal), per component.
+
+    Returns a list of dicts (component, operation index, mapped-to strain decomposition,
+    residual max|O D_c O^dag - D(g e_c g^T)|, scale max|D_c|) for every (g, c) whose image
+    strain is expressible by the components present, and one 'time reversal' entry per
+    component.  The relative residual residual/scale measures the gauge discontinuity and
+    the symmetry breaking of the two DFT + Wannier runs."""
+    from .symmetry.hamiltonian import _time_reversal_matrix, space_group_operations
+    ops = space_group_operations(tb0, symprec)
+    out = []
+    for c, Dc in vertex.D.items():
+        scale = max(np.abs(h).max() for h in Dc.values())
+        for i, (g, t) in enumerate(ops):
+            target = vertex.combined(g @ COMPONENTS[c] @ g.T)
+            if target is None:
+                continue
+            img = _apply_op(tb0, Dc, g, t)
+            out.append({"component": c, "operation": i, "rotation": np.round(g, 6).tolist(),
+                        "image": {k: round(float(v), 6) for k, v in decompose(g @ COMPONENTS[c] @ g.T).items()},
+                        "residual": float(_max_diff(img, target)), "scale": float(scale)})
+        if tb0.spinful:
+            T = _time_reversal_matrix(tb0)
+            img = {R: T @ h.conj() @ T.conj().T for R, h in Dc.items()}
+        else:
+            img = {R: h.conj() for R, h in Dc.items()}
+        out.append({"component": c, "operation": "time reversal", "image": {c: 1.0},
+                    "residual": float(_max_diff(img, Dc)), "scale": float(scale)})
+        herm = max(np.abs(h - Dc[tuple(-x for x in R)].conj().T).max() for R, h in Dc.items()
+                   if tuple(-x for x in R) in Dc)
+        out.append({"component": c, "operation": "hermiticity", "image": {c: 1.0},
+                    "residual": float(herm), "scale": float(scale)})
+    return out
