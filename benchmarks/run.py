@@ -7,9 +7,9 @@ One process, one system, one k-grid.  Times:
   (c) w90resp FCIM, Eq. (34): all 45 components for L and S, NMU chemical potentials;
   (d) a straightforward per-k-point numpy loop of the same formula (timed on a subset
       of k-points and scaled to the grid; the subset size is printed);
-  (e) the spin-MQM and orbital-ME families on the same grid (when importable).
+  (e) the spin-MQM, orbital-ME and (2D systems) nonlinear-Hall families on the same grid.
 Prints the ratios; the last line reads
-  ratios: fcim/limit=X fcim/gme=Y loop/fcim=Z mqm/limit=U ome/limit=V
+  ratios: fcim/limit=X fcim/gme=Y loop/fcim=Z mqm/limit=U ome/limit=V nlh/limit=W
 (c') is (c) with the point-group reduction of the K-points, as ``w90resp fcim`` runs by
 default; the ratios above use (c) without it, on the same k-grid as (a).
 Usage: python benchmarks/run.py [--quick] [--system mos2|mosse|supercell] [--nk N]
@@ -224,6 +224,10 @@ def main(argv=None):
     ome = {q: OrbitalME(q, mu, kT, tb.cell_measure) for q in ("chi", "alpha")}
     _, t_e["ome"] = timed(wb_run, ome)
     print(f"(e) orbital-ME family (chi, alpha):       {t_e['ome']:6.2f} s")
+    if tb.dimension == 2:
+        from w90resp.responses.nonlinear_hall import calculators as nlh_calculators
+        _, t_e["nlh"] = timed(wb_run, nlh_calculators(mu, kT, tb.cell_measure))
+        print(f"(e) nonlinear Hall family (chi, Eqs. 27-29, 4 quantities): {t_e['nlh']:6.2f} s")
 
     # memory flat in N_k: the same FFT chunk, 4x the K-points
     small = fcim_calculators(tb, mu, kT, eta, ("L", "S"))
@@ -252,10 +256,11 @@ def main(argv=None):
         return f"{x:.3g}" if x is not None else "nan"
     ratios = dict(fcim_limit=t_c / t_a, fcim_gme=t_c / t_b, loop_fcim=t_d / t_c,
                   mqm_limit=t_e["mqm"] / t_a if "mqm" in t_e else None,
-                  ome_limit=t_e["ome"] / t_a if "ome" in t_e else None)
+                  ome_limit=t_e["ome"] / t_a if "ome" in t_e else None,
+                  nlh_limit=t_e["nlh"] / t_a if "nlh" in t_e else None)
     print(f"ratios: fcim/limit={r(ratios['fcim_limit'])} fcim/gme={r(ratios['fcim_gme'])} "
           f"loop/fcim={r(ratios['loop_fcim'])} mqm/limit={r(ratios['mqm_limit'])} "
-          f"ome/limit={r(ratios['ome_limit'])}")
+          f"ome/limit={r(ratios['ome_limit'])} nlh/limit={r(ratios['nlh_limit'])}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..errors import UserError
 from ._common import add_degeneracy_option, degeneracy_record, add_run_options, add_wannier_options, max_memory_bytes, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
+from . import _fcim_vertex
 
 NAME = "fcim"
 HELP = "flexocurrent-induced magnetization f^lambda_{alpha beta}/g_lambda (FCIM paper Eqs. 32-34)"
@@ -63,6 +64,7 @@ def add_arguments(p):
     p.add_argument("--quiet", action="store_true", help="no progress output")
     add_run_options(p)
     add_wannier_options(p)
+    _fcim_vertex.add_arguments(p)
 
 
 def load_system(args, quiet=False):
@@ -106,6 +108,8 @@ def run(args):
     units = args.units or ("natural" if tb.energy_unit != "eV" else "ev-angstrom")
     factor, unit_label = fcim_units(tb, units)
     mu = mu_grid(args, tb=tb)
+    if args.strain_vertex:
+        return _fcim_vertex.run(args, tb, sym_report, mu, moments)
     parts = ("total", "current", "torque") if args.split else ("total",)
     t0 = time.perf_counter()
     if not args.quiet:
