@@ -45,4 +45,6 @@ def test_time_reversal_refused_and_inversion_zero(tmp_path, capsys):
         assert main(base + MAGMOMS + ["--no-symmetry", *extra, "--json", str(path)]) == 0
         out[tag] = np.abs(np.array(json.load(open(path))["chi_natural"])).max()
     assert out["raw"] > 0
-    assert out["sym"] <= 1e-5 * out["raw"]
+    # the symmetrized value is round-off of the k sum (6e-11 here, 1.0e-5 of the raw value
+    # on one numpy build, below it on another): four orders below the file's own breaking
+    assert out["sym"] <= 1e-4 * out["raw"]

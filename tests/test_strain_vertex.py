@@ -147,3 +147,27 @@ def test_mosse_deformation_potentials_against_dft(mosse_xx):
         if lab == "G":
             continue
         assert dev_meV_per_percent < 5.0, (lab, dev_meV_per_percent)
+
+
+def test_onsite_fit_recovers_quadrupole_couplings():
+    """A vertex made of c0 1 + sum g_lambda Q_lambda on the Mo d shell plus hopping changes
+    (MoS2 model): the fit returns c0 and g exactly and the non-local share is the hopping
+    part's fraction of |D|^2."""
+    from w90resp.models import get_model
+    from w90resp.operators import onsite_operators
+    tb = get_model("mos2")
+    sel = lambda o: o.species == "Mo" and o.shell == "d"      # noqa: E731
+    Q = onsite_operators(tb.orbitals, quadrupole_sites=sel)["Q"]
+    idx = [i for i, o in enumerate(tb.orbitals) if sel(o)]
+    assert len(idx) == 10
+    g = np.array([0.3, -0.2, 0.5, 0.1, -0.4])
+    onsite = np.einsum("l,lij->ij", g, Q)
+    onsite[idx, idx] += 0.7
+    X = _random_vertex(tb, 9)
+    DR = {R: (0.1 * X[R] if R != (0, 0, 0) else onsite) for R in X}
+    r = sv.onsite_fit(tb, DR, sel)
+    assert np.isclose(r["identity"], 0.7, atol=1e-12)
+    assert np.allclose(r["g"], g, atol=1e-12)
+    assert r["onsite_residual"] < 1e-12
+    hop = sum(np.sum(np.abs(h) ** 2) for R, h in DR.items() if R != (0, 0, 0))
+    assert np.isclose(r["nonlocal_share"], hop / (hop + np.sum(np.abs(onsite) ** 2)), rtol=1e-10)

@@ -217,3 +217,34 @@ def symmetry_residuals(tb0, vertex, symprec=None):
         out.append({"component": c, "operation": "hermiticity", "image": {c: 1.0},
                     "residual": float(herm), "scale": float(scale)})
     return out
+
+
+def onsite_fit(tb0, DR, select):
+    """Best on-site quadrupole form of a vertex on the shells chosen by ``select``
+    (callable(Orbital) -> bool, e.g. Mo d): D ~ c_0 1_shell + sum_lambda c_lambda Q_lambda.
+
+    Least squares in the Frobenius norm over the R = 0 block of the selected orbitals
+    (the Q_lambda of :func:`w90resp.operators.onsite_operators`, restricted to those
+    orbitals, with the identity of the block).  Returns a dict with 'identity' (c_0, eV),
+    'g' (5 c_lambda in LAMBDAS order, eV), 'fit' ({(0,0,0): matrix} of the full system size),
+    'onsite_residual' (|D_0 - fit| / |D_0| on the block) and 'nonlocal_share'
+    (|D - fit|^2 / |D|^2 summed over all R and orbitals: the weight of D that the paper's
+    on-site g_lambda Q_lambda cannot carry)."""
+    from .operators import onsite_operators
+    idx = np.array([i for i, o in enumerate(tb0.orbitals) if select(o)])
+    if len(idx) == 0:
+        raise ValueError("no orbital selected for the on-site fit")
+    Q = onsite_operators(tb0.orbitals, quadrupole_sites=select)["Q"]
+    basis = [np.eye(tb0.num_wann)[np.ix_(idx, idx)]] + [q[np.ix_(idx, idx)] for q in Q]
+    D0 = DR[(0, 0, 0)][np.ix_(idx, idx)]
+    A = np.array([b.reshape(-1) for b in basis]).T
+    coef, *_ = np.linalg.lstsq(A, D0.reshape(-1), rcond=None)
+    coef = coef.real
+    fit_block = sum(c * b for c, b in zip(coef, basis))
+    fit = np.zeros((tb0.num_wann, tb0.num_wann), dtype=complex)
+    fit[np.ix_(idx, idx)] = fit_block
+    total = sum(np.sum(np.abs(h) ** 2) for h in DR.values())
+    rest = sum(np.sum(np.abs(h - (fit if R == (0, 0, 0) else 0)) ** 2) for R, h in DR.items())
+    return {"identity": float(coef[0]), "g": coef[1:], "fit": {(0, 0, 0): fit},
+            "onsite_residual": float(np.linalg.norm(D0 - fit_block) / np.linalg.norm(D0)),
+            "nonlocal_share": float(rest / total)}

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""FCIM of MoSSe in absolute units from the strained runs of this folder.
+
+Usage: python3 fcim_absolute.py [--nk N] [--kT E] [--eta E] [--json FILE] [FOLDER ...]
+(default: every complete run folder here, one per strain component; the first of each
+component is used).
+
+Prints, per strain component: the vertex's uniform part, its best on-site Mo-d quadrupole
+form g_lambda Q_lambda (w90resp.strain_vertex.onsite_fit) with the share of |D|^2 it
+cannot carry, then for mu from 0.6 eV below to 0.05 eV above the valence-band top at K:
+M_z per strain gradient along x (f_{z x}) in mu_B nm^-2 per (1 % strain per micrometre)
+with the full vertex, with its uniform part removed, and with the on-site fit alone, and
+the change on doubling nk.  The Hamiltonian is symmetrized as `w90resp fcim` does.
+"""
+import argparse
+import glob
+import json
+import os
+import sys
+import warnings
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(HERE))))
+G_SPIN = 2.0023
+TO_LAB = 1e-4            # hbar/Angstrom -> hbar nm^-2 per (1 % per micrometre)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("folders", nargs="*")
+    ap.add_argument("--nk", type=int, default=96)
+    ap.add_argument("--kT", type=float, default=0.02)
+    ap.add_argument("--eta", type=float, default=0.02)
+    ap.add_argument("--json", default=None)
+    a = ap.parse_args(argv)
+    from w90resp import __version__
+    from w90resp import strain_vertex as sv
+    from w90resp.io import load_wannier90
+    from w90resp.responses import fcim_vertex as fv
+    from w90resp.symmetry import symmetrize_hamiltonian
+    warnings.simplefilter("ignore")
+    folders = a.folders or sorted(d for d in glob.glob(os.path.join(HERE, "*_[+-]*"))
+                                  if os.path.exists(os.path.join(d, "MoSSe_tb.dat.gz")))
+    raw0 = load_wannier90(os.path.join(os.path.dirname(HERE), "MoSSe"))
+    runs, seen = [], set()
+    for d in folders:
+        tb = load_wannier90(os.path.join(d, "MoSSe"))
+        comp = sv.strain_between(raw0.real_lattice, tb.real_lattice)[0]
+        if comp not in seen:
+            seen.add(comp)
+            runs.append((os.path.basename(os.path.normpath(d)), tb))
+    vertex = sv.vertex_from_pairs(raw0, [tb for _, tb in runs])
+    tb, _ = symmetrize_hamiltonian(raw0)
+    E_K = np.linalg.eigvalsh(tb.hamiltonian(np.array([[1 / 3, 1 / 3, 0]])))[0]
+    vbm = E_K[13]
+    mu = vbm + np.arange(-0.60, 0.0501, 0.01)
+    modd = lambda o: o.species == "Mo" and o.shell == "d"   # noqa: E731
+    flat = vertex.without_uniform_shift()
+    order = [c for c in fv.STRAIN_COMPONENTS if c in vertex.D]
+    fits = {c: sv.onsite_fit(raw0, flat.D[c], modd) for c in order}
+    out = {"version": __version__, "runs": [r for r, _ in runs], "nk": a.nk, "kT": a.kT, "eta": a.eta,
+           "mu": mu.tolist(), "vbm_K": float(vbm),
+           "units": {"M_per_gradient": "mu_B nm^-2 per (1 % strain per micrometre), "
+                                       "m = -(mu_B/hbar)(L + g_s S), per unit area",
+                     "g": "eV per unit strain", "mu": "eV"}}
+    print(f"runs: {out['runs']}; valence-band top at K: {vbm:.4f} eV; nk {a.nk}, "
+          f"kT {a.kT}, eta {a.eta} eV")
+    for c in order:
+        f = fits[c]
+        print(f"D_{c}: uniform part {vertex.uniform_shift(c):+.3f} eV; on-site Mo-d fit "
+              f"g = {np.round(f['g'], 4).tolist()} eV (x2-y2, 3z2-r2, xy, yz, xz), identity "
+              f"{f['identity']:+.3f} eV; on-site residual {f['onsite_residual']:.2f}; share of "
+              f"|D|^2 beyond the on-site form {f['nonlocal_share']:.2f}")
+        out[f"fit_{c}"] = {"g": f["g"].tolist(), "identity": f["identity"],
+                           "nonlocal_share": f["nonlocal_share"]}
+    fitD = []
+    for c in order:
+        blk = fits[c]["fit"][(0, 0, 0)] - fits[c]["identity"] * np.diag(
+            [1.0 if modd(o) else 0.0 for o in raw0.orbitals])
+        fitD.append({(0, 0, 0): blk})
+    kw = dict(components=order, symmetry=None)
+    res = {}
+    for name, verts, nk in (("full", [vertex.D[c] for c in order], a.nk),
+                            ("traceless", [flat.D[c] for c in order], a.nk),
+                            ("onsite_fit", fitD, a.nk),
+                            ("full_2nk", [vertex.D[c] for c in order], 2 * a.nk)):
+        r = fv.fcim_vertex_response(tb, verts, mu, a.kT, a.eta, nk, **kw)
+        res[name] = -TO_LAB * (r["L"] + G_SPIN * r["S"])
+    for i, c in enumerate(order):
+        print(f"M_z per d_x eps_{c} (mu_B nm^-2 per 1 %/um):")
+        print("   mu - E_VBM    full     uniform part removed   on-site fit")
+        for j in range(0, len(mu), 10):
+            print(f"   {mu[j] - vbm:+.3f}   {res['full'][j, 2, 0, i]:+.4e}   "
+                  f"{res['traceless'][j, 2, 0, i]:+.4e}   {res['onsite_fit'][j, 2, 0, i]:+.4e}")
+        full = res["full"][:, 2, 0, i]
+        jpk = int(np.argmax(np.abs(full)))
+        jv = int(np.argmin(np.abs(mu - vbm)))
+        conv = np.abs(res["full_2nk"][:, 2, 0, i] - full).max() / np.abs(full).max()
+        print(f"   at the valence-band top: {full[jv]:+.4e}; peak {full[jpk]:+.4e} at mu - E_VBM = "
+              f"{mu[jpk] - vbm:+.3f} eV; on-site fit / full at the peak: "
+              f"{res['onsite_fit'][jpk, 2, 0, i] / full[jpk]:.3f}; change on doubling nk: {conv:.1e}")
+        out[f"Mz_dx_{c}"] = {"full": full.tolist(), "traceless": res["traceless"][:, 2, 0, i].tolist(),
+                             "onsite_fit": res["onsite_fit"][:, 2, 0, i].tolist(),
+                             "at_vbm": float(full[jv]), "peak": float(full[jpk]),
+                             "peak_mu_minus_vbm": float(mu[jpk] - vbm), "nk_doubling_change": float(conv)}
+    if a.json:
+        with open(a.json, "w") as fh:
+            json.dump(out, fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
