@@ -171,3 +171,31 @@ def test_onsite_fit_recovers_quadrupole_couplings():
     assert r["onsite_residual"] < 1e-12
     hop = sum(np.sum(np.abs(h) ** 2) for R, h in DR.items() if R != (0, 0, 0))
     assert np.isclose(r["nonlocal_share"], hop / (hop + np.sum(np.abs(onsite) ** 2)), rtol=1e-10)
+
+
+def test_symmetrize_vertex_projects_onto_the_symmetric_form():
+    """A symmetric (C3v-form) vertex on MoS2 is unchanged; adding random noise, the
+    projection removes it so that every operation maps D(eps) onto D(g eps g^T) to
+    round-off, and projecting twice changes nothing."""
+    from w90resp.models import get_model
+    from w90resp.operators import onsite_operators
+    tb = get_model("mos2")
+    sel = lambda o: o.species == "Mo" and o.shell == "d"      # noqa: E731
+    Q = onsite_operators(tb.orbitals, quadrupole_sites=sel)["Q"]
+    V = {"xx": {(0, 0, 0): 0.9 * Q[0] - 0.4 * Q[1]}, "yy": {(0, 0, 0): -0.9 * Q[0] - 0.4 * Q[1]},
+         "xy": {(0, 0, 0): 1.8 * Q[2]}}
+    v = sv.StrainVertex(V, {c: 1.0 for c in V})
+    s, rep = sv.symmetrize(tb, v)
+    assert all(r["removed_max"] < 1e-12 * r["max_D"] for r in rep.values())
+    noisy = {}
+    for i, c in enumerate(V):
+        X = _random_vertex(tb, i)
+        noisy[c] = {R: 0.05 * X[R] + V[c].get(R, 0) for R in X}
+    noisy = sv.StrainVertex(noisy, {c: 1.0 for c in V})
+    before = sv.symmetry_residuals(tb, noisy)
+    assert max(r["residual"] / r["scale"] for r in before if r["operation"] != 0) > 1e-3
+    s, rep = sv.symmetrize(tb, noisy)
+    for r in sv.symmetry_residuals(tb, s):
+        assert r["residual"] < 1e-10 * r["scale"], r
+    s2, rep2 = sv.symmetrize(tb, s)
+    assert all(r["removed_max"] < 1e-10 * r["max_D"] for r in rep2.values())

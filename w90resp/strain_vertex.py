@@ -248,3 +248,42 @@ def onsite_fit(tb0, DR, select):
     return {"identity": float(coef[0]), "g": coef[1:], "fit": {(0, 0, 0): fit},
             "onsite_residual": float(np.linalg.norm(D0 - fit_block) / np.linalg.norm(D0)),
             "nonlocal_share": float(rest / total)}
+
+
+def symmetrize(tb0, vertex, symprec=None, time_reversal=True):
+    """Project a complete in-plane vertex (xx, yy, xy) onto its symmetric form.
+
+    D_sym(eps) = (1/|G|) sum_g O_g^dagger D(g eps g^T) O_g over the space group of tb0
+    (with the time-reversal average T D* T^dagger when ``time_reversal``), which obeys
+    O_h D_sym(eps) O_h^dagger = D_sym(h eps h^T) for every operation h exactly, as the
+    Hamiltonian symmetrizer does for H(R).  Returns (StrainVertex, report) with the size
+    of the removed part relative to max|D| per component.
+    """
+    from .symmetry.hamiltonian import _time_reversal_matrix, space_group_operations
+    if set(vertex.D) != set(COMPONENTS):
+        raise ValueError(f"symmetrizing the vertex needs all components {tuple(COMPONENTS)}; "
+                         f"have {vertex.components}")
+    ops = space_group_operations(tb0, symprec)
+    out = {}
+    for c in COMPONENTS:
+        acc = {}
+        for g, t in ops:
+            target = vertex.combined(g @ COMPONENTS[c] @ g.T)
+            gi = g.T
+            img = _apply_op(tb0, target, gi, -gi @ t)           # O_g^dagger X O_g
+            for R, h in img.items():
+                acc[R] = acc.get(R, 0) + h / len(ops)
+        if time_reversal:
+            T = _time_reversal_matrix(tb0) if tb0.spinful else None
+            tr = {R: (T @ h.conj() @ T.conj().T if T is not None else h.conj()) for R, h in acc.items()}
+            acc = {R: 0.5 * (acc[R] + tr[R]) for R in acc}
+        out[c] = {R: h for R, h in acc.items() if np.abs(h).max() > 0 or R == (0, 0, 0)}
+    report = {}
+    for c in COMPONENTS:
+        scale = max(np.abs(h).max() for h in vertex.D[c].values())
+        nw = tb0.num_wann
+        z = np.zeros((nw, nw), complex)
+        removed = max(np.abs(out[c].get(R, z) - vertex.D[c].get(R, z)).max()
+                      for R in set(out[c]) | set(vertex.D[c]))
+        report[c] = {"removed_max": float(removed), "max_D": float(scale)}
+    return StrainVertex(out, dict(vertex.amplitudes), vertex.dpos, dict(vertex.sources)), report

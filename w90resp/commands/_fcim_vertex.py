@@ -67,6 +67,13 @@ def run(args, tb, sym_report, mu, moments):
                   f"(symmetrization needs all of {STRAIN_COMPONENTS})")
     residuals = sv.symmetry_residuals(raw0, vertex, symprec=args.symprec)
     worst = max(r["residual"] / r["scale"] for r in residuals)
+    vertex_sym = None
+    if complete and not args.no_symmetrize_hamiltonian and raw0.atoms:
+        vertex, vertex_sym = sv.symmetrize(raw0, vertex, symprec=args.symprec)
+        if not args.quiet:
+            print("symmetrized the vertex over the space group + time reversal: removed "
+                  + ", ".join(f"{c} {r['removed_max']:.1e} of {r['max_D']:.2f} eV"
+                              for c, r in vertex_sym.items()))
     t0 = time.perf_counter()
     order = [c for c in STRAIN_COMPONENTS if c in comps]
     full = [vertex.D[c] for c in order]
@@ -113,6 +120,7 @@ def run(args, tb, sym_report, mu, moments):
               "strain_vertex": {c: {"amplitude": vertex.amplitudes[c], "source": vertex.sources[c],
                                     "uniform_shift_eV": vertex.uniform_shift(c)} for c in order},
               "vertex_symmetry_residual_max": worst,
+              "vertex_symmetrization": vertex_sym or "not symmetrized (needs all of xx, yy, xy)",
               "vertex_reference": "f_*: D as measured, eigenvalues referred to the DFT cell-"
                                   "averaged potential; f_*_traceless_vertex: the uniform part "
                                   "(mean diagonal of D(R=0)) removed. They differ only in "

@@ -52,6 +52,10 @@ def main(argv=None):
             seen.add(comp)
             runs.append((os.path.basename(os.path.normpath(d)), tb))
     vertex = sv.vertex_from_pairs(raw0, [tb for _, tb in runs])
+    if set(vertex.D) == set(sv.COMPONENTS):
+        vertex, rep = sv.symmetrize(raw0, vertex)
+        print("vertex symmetrized (C3v + time reversal): removed "
+              + ", ".join(f"{c} {r['removed_max']:.1e} of {r['max_D']:.2f} eV" for c, r in rep.items()))
     tb, _ = symmetrize_hamiltonian(raw0)
     E_K = np.linalg.eigvalsh(tb.hamiltonian(np.array([[1 / 3, 1 / 3, 0]])))[0]
     vbm = E_K[13]
