@@ -76,7 +76,7 @@ def main(argv=None):
         print(f"D_{c}: uniform part {vertex.uniform_shift(c):+.3f} eV; on-site Mo-d fit "
               f"g = {np.round(f['g'], 4).tolist()} eV (x2-y2, 3z2-r2, xy, yz, xz), identity "
               f"{f['identity']:+.3f} eV; on-site residual {f['onsite_residual']:.2f}; share of "
-              f"|D|^2 beyond the on-site form {f['nonlocal_share']:.2f}")
+              f"|D|^2 beyond the on-site form {f['nonlocal_share']:.3f}")
         out[f"fit_{c}"] = {"g": f["g"].tolist(), "identity": f["identity"],
                            "nonlocal_share": f["nonlocal_share"]}
     fitD = []
