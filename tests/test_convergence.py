@@ -34,3 +34,18 @@ def test_lorentzian_criterion_is_stricter_per_width():
     sf, nf = resolution(tb, mu, 48, 0.02, kind="fermi")
     sl, nl = resolution(tb, mu, 48, 0.02, kind="lorentz", kT=0.02)
     assert nl >= nf and np.all(sl >= sf - 1e-12)
+
+
+def test_suggested_grid_resolves_every_chemical_potential():
+    """Whenever a share above the threshold is flagged, the suggested nk is larger and, at
+    that nk, no chemical potential is flagged any more (bilayer-like PT model, several
+    widths)."""
+    tb = get_model("pt-afm")
+    mu = np.linspace(-1.2, 1.2, 13)
+    for nk, width in ((24, 0.013), (48, 0.005), (96, 0.0025)):
+        share, suggest = resolution(tb, mu, nk, width)
+        assert share.max() > UNRESOLVED_SHARE
+        assert suggest > nk
+        share2, suggest2 = resolution(tb, mu, suggest, width)
+        assert share2.max() <= UNRESOLVED_SHARE + 1e-12
+        assert suggest2 == suggest

@@ -35,8 +35,8 @@ def _sample(tb, n):
 def resolution(tb, mu, nk, width, kind="fermi", kT=None, sample=12, batch=None):
     """(share (nmu,), suggested nk): the share of the -f' weight (at ``kT``, default
     ``width``) on states whose energy step |v| dk exceeds FACTOR[kind] x ``width``, and
-    the smallest nk (a multiple of 8) for which the weighted 80th percentile of the
-    steps falls below it."""
+    the smallest nk (a multiple of 8, at least ``nk``) at which that share falls to
+    UNRESOLVED_SHARE or below for every mu (the steps scale as 1/nk)."""
     from .responses._bands import minus_fermi_derivative
     k = _sample(tb, sample)
     nw = tb.num_wann
@@ -57,15 +57,21 @@ def resolution(tb, mu, nk, width, kind="fermi", kT=None, sample=12, batch=None):
     w = minus_fermi_derivative(E, np.atleast_1d(mu), width if kT is None else kT)
     tot = w.sum(axis=(1, 2))
     share = np.where(tot > 0, (w * (step > allowed)[None]).sum(axis=(1, 2)) / np.where(tot > 0, tot, 1), 0.0)
-    # weighted 80th percentile of step / allowed over all mu
-    ratio = (step / allowed).ravel()
-    wt = w.sum(axis=0).ravel()
-    order = np.argsort(ratio)
-    cum = np.cumsum(wt[order])
-    if cum[-1] <= 0:
+    # the nk at which, for every mu, at most UNRESOLVED_SHARE of the -f' weight stays
+    # unresolved: per mu the weighted (1 - UNRESOLVED_SHARE) quantile of step / allowed
+    # (steps scale as 1/nk), the largest over mu, never below nk
+    if share.max() <= UNRESOLVED_SHARE:
         return share, nk
-    r80 = ratio[order][np.searchsorted(cum, 0.8 * cum[-1])]
-    suggest = int(8 * np.ceil(max(nk, nk * r80) / 8))
+    ratio = (step / allowed).ravel()
+    order = np.argsort(ratio)
+    need = 1.0
+    for wm in w.reshape(w.shape[0], -1):
+        cum = np.cumsum(wm[order])
+        if cum[-1] <= 0:
+            continue
+        q = ratio[order][min(len(order) - 1, np.searchsorted(cum, (1 - UNRESOLVED_SHARE) * cum[-1]))]
+        need = max(need, q)
+    suggest = int(8 * np.ceil(max(nk, nk * need * 1.01) / 8))
     return share, suggest
 
 
