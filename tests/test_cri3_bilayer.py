@@ -43,3 +43,23 @@ def test_orbital_me_only_x(tmp_path):
     assert np.abs(chi[:, 0]).max() > 0 and np.abs(alpha[:, 0]).max() > 0
     assert np.abs(chi[:, 1]).max() <= 1e-8 * np.abs(chi[:, 0]).max()
     assert np.abs(alpha[:, 1]).max() <= 1e-8 * np.abs(alpha[:, 0]).max()
+
+
+def test_nonlinear_hall_c2y_rule_on_real_input(tmp_path):
+    """Intrinsic nonlinear Hall of our bilayer (2/m', C2y): Neumann allows in-plane chi_xxy =
+    chi_xyx and chi_yxx only; the current is transverse (chi_yxx = -2 chi_xxy); computed
+    without symmetrization of the k sum, so the zeros are the Hamiltonian's.  The forbidden
+    components come out at 9e-7 of the allowed ones, not at 1e-15: on this 12^2 grid the
+    Fermi-surface terms (BCP ~ 1/Delta^3 at near-crossings of the weakly coupled layers)
+    are ~1e8 times larger than their sum, and the forbidden sum is 1e-14 of sum |terms|,
+    i.e. round-off of those terms (measured while writing this test)."""
+    out = tmp_path / "nlh.json"
+    assert main(["nonlinear-hall", "--seedname", SEED, "--magmoms", *MAGMOMS, "--T", "0.0259",
+                 "--mu-min", "0.0", "--mu-max", "0.2", "--mu-step", "0.1", "--nk", "12",
+                 "--no-symmetry", "--json", str(out)]) == 0
+    chi = np.array(json.loads(out.read_text())["chi"])
+    scale = np.abs(chi).max()
+    assert scale > 0
+    for a, b, c in ((0, 0, 0), (1, 1, 1), (0, 1, 1), (1, 0, 1), (1, 1, 0)):
+        assert np.abs(chi[:, a, b, c]).max() <= 1e-5 * scale
+    assert np.allclose(chi[:, 1, 0, 0], -2 * chi[:, 0, 0, 1], atol=1e-10 * scale)
