@@ -199,3 +199,57 @@ def test_symmetrize_vertex_projects_onto_the_symmetric_form():
         assert r["residual"] < 1e-10 * r["scale"], r
     s2, rep2 = sv.symmetrize(tb, s)
     assert all(r["removed_max"] < 1e-10 * r["max_D"] for r in rep2.values())
+
+
+def test_central_difference_removes_second_order():
+    """H(+-eps) = H_0 +- eps X + eps^2 Y: two runs give X to round-off, one run X + eps Y;
+    the recorded linearity is 2 eps max|Y| / max|X|."""
+    tb = pt_afm()
+    X, Y = _random_vertex(tb, 21), _random_vertex(tb, 22)
+    eps = 5e-3
+
+    def run(a):
+        lat = tb.real_lattice @ (np.eye(3) + a * sv.COMPONENTS["xy"]).T
+        hop = {R: h + a * X[R] + a * a * Y[R] for R, h in tb.hoppings.items()}
+        return TightBinding(name="s", real_lattice=lat, orbitals=tb.orbitals, hoppings=hop,
+                            periodic=tb.periodic, atoms=tb.atoms)
+
+    one = sv.vertex_from_pairs(tb, [run(eps)])
+    two = sv.vertex_from_pairs(tb, [run(eps), run(-eps)])
+    xmax = max(np.abs(h).max() for h in X.values())
+    assert max(np.abs(two.D["xy"][R] - X[R]).max() for R in X) < 1e-10 * xmax
+    assert max(np.abs(one.D["xy"][R] - X[R] - eps * Y[R]).max() for R in X) < 1e-10 * xmax
+    ymax = max(np.abs(h).max() for h in Y.values())
+    assert np.isclose(two.linearity["xy"], 2 * eps * ymax / xmax, rtol=0.05)
+    assert "central difference" in two.sources["xy"]
+
+
+def test_fold_and_unfold_reconcile_wigner_seitz_images(mosse_xx):
+    """Folding H_0 onto the 9x9 supercell and distributing it back over its own images
+    gives H_0 (Wannier90's equal shares); a run whose hoppings sit on other images of the
+    same supercell vector gives the same vertex as one that does not."""
+    t0, _, _ = mosse_xx
+    grid = t0.parameters["mp_grid"]
+    assert grid == [9, 9, 1]
+    back = sv.unfold(sv.fold(t0.hoppings, grid), t0.hoppings, grid)
+    # equal shares up to the file's printed precision (images agree to ~1e-10 eV)
+    assert max(np.abs(back[R] - t0.hoppings[R]).max() for R in t0.hoppings) < 1e-8
+    # move every hopping of R = (4, 0, 0) to its image (-5, 0, 0): same H(k) on the grid
+    X = _random_vertex(t0, 4)
+    eps = 1e-3
+    hop = {R: h + eps * X[R] for R, h in t0.hoppings.items()}
+    R1, R2 = (4, 0, 0), (-5, 0, 0)
+    assert R1 in hop and R2 not in hop
+    hop[R2] = hop.pop(R1)
+    hop[(5, 0, 0)] = hop.pop((-4, 0, 0))
+    lat = t0.real_lattice @ (np.eye(3) + eps * sv.COMPONENTS["xx"]).T
+    moved = TightBinding(name="m", real_lattice=lat, orbitals=t0.orbitals, hoppings=hop,
+                         periodic=t0.periodic, atoms=t0.atoms, parameters={"mp_grid": grid})
+    v = sv.vertex_from_pairs(t0, [moved])
+    assert "folded" in v.sources["xx"]
+    # on images that share one supercell vector, X itself is known only through its sum:
+    # the vertex is X redistributed in equal shares, and D(k) = X(k) on the k grid
+    expect = sv.unfold(sv.fold(X, grid), t0.hoppings, grid)
+    assert max(np.abs(v.D["xx"][R] - expect[R]).max() for R in X) < 1e-9
+    kg = np.array([[i / 9, j / 9, 0] for i in range(9) for j in range(9)])
+    assert np.abs(sv.fourier(v.D["xx"], kg) - sv.fourier(X, kg)).max() < 1e-9

@@ -70,13 +70,15 @@ class StrainVertex:
     D : {component: {R: (nw, nw) complex}}
     dpos : {component: {R: (nw, nw, 3)}} change of the position matrix per unit strain
         (None when the inputs carry no position matrix)
-    amplitudes : {component: eps of the run}
-    sources : {component: description of the run}
+    amplitudes : {component: eps of the run (half the span for two runs)}
+    sources : {component: description of the run(s) and of how D was formed}
+    linearity : {component: max|D_1 - D_2|/max|D| of the one-sided vertices} (two runs)
     """
     D: dict
     amplitudes: dict
     dpos: dict = None
     sources: dict = field(default_factory=dict)
+    linearity: dict = field(default_factory=dict)
 
     @property
     def components(self):
@@ -93,7 +95,7 @@ class StrainVertex:
             new = {R: h.copy() for R, h in d.items()}
             new[(0, 0, 0)] = new[(0, 0, 0)] - s * np.eye(len(new[(0, 0, 0)]))
             out[c] = new
-        return StrainVertex(out, dict(self.amplitudes), self.dpos, dict(self.sources))
+        return StrainVertex(out, dict(self.amplitudes), self.dpos, dict(self.sources), dict(self.linearity))
 
     def combined(self, eps):
         """D(eps) = sum_c coeff_c D_c for a symmetric in-plane strain tensor ``eps`` (3x3),
@@ -119,26 +121,113 @@ def decompose(eps):
     return {"xx": eps[0, 0], "yy": eps[1, 1], "xy": 0.5 * (eps[0, 1] + eps[1, 0])}
 
 
-def vertex_from_pairs(tb0, strained, label=None):
-    """StrainVertex from the unstrained ``tb0`` and a list of strained TightBinding objects
-    (one component each).  Orbitals, R sets and the Wannier function count must agree."""
-    D, dpos, amps, srcs = {}, {}, {}, {}
+def fold(HR, mp_grid):
+    """{R mod mp_grid: sum of H(R) over its images}: the Fourier transform of the
+    Wannier-gauge H(k) on the ab-initio k grid, independent of how the Wigner-Seitz
+    construction distributed it over equivalent images."""
+    N = np.array(mp_grid, dtype=int)
+    out = {}
+    for R, h in HR.items():
+        key = tuple(int(x) for x in np.mod(R, N))
+        out[key] = out.get(key, 0) + h
+    return out
+
+
+def unfold(folded, like, mp_grid):
+    """Distribute folded matrices over the R vectors of ``like`` ({R: matrix}): each
+    element of a folded block goes in equal shares to the images R (R = key mod mp_grid)
+    where ``like`` has it nonzero (Wannier90's 1/ndegen, per element as MDRS does);
+    elements that ``like`` has nowhere go to the image of smallest |R|."""
+    N = np.array(mp_grid, dtype=int)
+    groups = {}
+    for R in like:
+        groups.setdefault(tuple(int(x) for x in np.mod(R, N)), []).append(R)
+    out = {R: np.zeros_like(h) for R, h in like.items()}
+    for key, h in folded.items():
+        imgs = groups.get(key)
+        if not imgs:
+            if np.abs(h).max() > 0:
+                raise ValueError(f"no R vector of the unstrained run is equivalent to {key} "
+                                 f"modulo the k grid {tuple(N)}")
+            continue
+        present = np.array([np.abs(like[R]) > 0 for R in imgs])        # (nimg, nw, nw)
+        count = present.sum(axis=0)
+        nearest = min(range(len(imgs)), key=lambda i: np.linalg.norm(imgs[i]))
+        for i, R in enumerate(imgs):
+            share = np.where(count > 0, present[i] / np.maximum(count, 1), 1.0 if i == nearest else 0.0)
+            out[R] = out[R] + share * h
+    return out
+
+
+def _difference(tb0, tb, mp_grid):
+    """(H_tb - H_0 on the R set of tb0, how) with Wigner-Seitz images reconciled."""
+    if set(tb.hoppings) == set(tb0.hoppings):
+        return {R: tb.hoppings[R] - tb0.hoppings[R] for R in tb0.hoppings}, "same R vectors"
+    grid = mp_grid or tb0.parameters.get("mp_grid")
+    if grid is None or list(grid) != list(tb.parameters.get("mp_grid", grid)):
+        raise ValueError(f"{tb.name}: R vectors differ from the unstrained run and the k "
+                         "grid (mp_grid of the .win files) is unknown or differs")
+    f0, f1 = fold(tb0.hoppings, grid), fold(tb.hoppings, grid)
+    nw = tb0.num_wann
+    z = np.zeros((nw, nw), complex)
+    diff = {k: f1.get(k, z) - f0.get(k, z) for k in set(f0) | set(f1)}
+    how = (f"R vectors differ ({len(set(tb.hoppings) ^ set(tb0.hoppings))} not shared): folded "
+           f"onto the {tuple(grid)} k-grid supercell, difference distributed over the "
+           "unstrained images")
+    return unfold(diff, tb0.hoppings, grid), how
+
+
+def vertex_from_pairs(tb0, strained, mp_grid=None):
+    """StrainVertex from the unstrained ``tb0`` and strained TightBinding objects, one
+    homogeneous in-plane strain component each; one or two runs per component.
+
+    * one run of amplitude eps: D = [H_eps(R) - H_0(R)]/eps (one-sided; carries the
+      second-order term, O(eps), e.g. a first-order-forbidden part of a shear vertex);
+    * two runs eps_1, eps_2 (e.g. +-0.5 %): D = [H_eps1 - H_eps2]/(eps_1 - eps_2), the
+      central difference when eps_2 = -eps_1 (second order cancels); ``linearity`` records
+      max|D_1 - D_2| / max|D| of the two one-sided vertices.
+    When the R sets differ (a shear moves the Wigner-Seitz boundary, so a strained run can
+    put a hopping on another image R + N_i a_i) both Hamiltonians are folded onto the
+    k-grid supercell (``mp_grid``, default ``tb0.parameters['mp_grid']`` from the .win),
+    subtracted there, and the difference is distributed over the unstrained images
+    (:func:`unfold`), so that D(k) is interpolated on the R set of H_0.  ``sources``
+    records which was done."""
+    groups = {}
     for tb in strained:
-        comp, amp, _ = strain_between(tb0.real_lattice, tb.real_lattice)
-        if comp in D:
-            raise ValueError(f"two runs for strain component {comp}")
         if tb.num_wann != tb0.num_wann:
             raise ValueError(f"{tb.name}: {tb.num_wann} Wannier functions, unstrained {tb0.num_wann}")
-        if set(tb.hoppings) != set(tb0.hoppings):
-            raise ValueError(f"{tb.name}: R vectors differ from the unstrained run "
-                             f"({len(set(tb.hoppings) ^ set(tb0.hoppings))} not shared)")
-        D[comp] = {R: (tb.hoppings[R] - tb0.hoppings[R]) / amp for R in tb0.hoppings}
-        if tb.position_matrix is not None and tb0.position_matrix is not None:
-            dpos[comp] = {R: (tb.position_matrix[R] - tb0.position_matrix[R]) / amp
-                          for R in tb0.position_matrix if R in tb.position_matrix}
-        amps[comp] = amp
-        srcs[comp] = tb.parameters.get("source", tb.name)
-    return StrainVertex(D, amps, dpos or None, srcs)
+        comp, amp, _ = strain_between(tb0.real_lattice, tb.real_lattice)
+        groups.setdefault(comp, []).append((amp, tb))
+    D, dpos, amps, srcs, lin = {}, {}, {}, {}, {}
+    for comp, runs in groups.items():
+        if len(runs) > 2:
+            raise ValueError(f"{len(runs)} runs for strain component {comp} (one or two)")
+        diffs = []
+        for amp, tb in runs:
+            dH, how = _difference(tb0, tb, mp_grid)
+            diffs.append((amp, dH, how, tb))
+        if len(diffs) == 1:
+            amp, dH, how, tb = diffs[0]
+            D[comp] = {R: h / amp for R, h in dH.items()}
+            amps[comp] = amp
+            srcs[comp] = f"{tb.parameters.get('source', tb.name)} ({how}; one-sided)"
+        else:
+            (a1, d1, h1, t1), (a2, d2, h2, t2) = diffs
+            if np.isclose(a1, a2):
+                raise ValueError(f"two runs for strain component {comp} with the same amplitude")
+            D[comp] = {R: (d1[R] - d2[R]) / (a1 - a2) for R in d1}
+            amps[comp] = 0.5 * abs(a1 - a2)
+            scale = max(np.abs(h).max() for h in D[comp].values())
+            lin[comp] = float(max(np.abs(d1[R] / a1 - d2[R] / a2).max() for R in d1) / scale)
+            srcs[comp] = (f"{t1.parameters.get('source', t1.name)} (eps {a1:+g}; {h1}) and "
+                          f"{t2.parameters.get('source', t2.name)} (eps {a2:+g}; {h2}): "
+                          + ("central difference" if np.isclose(a1, -a2) else "two-point difference"))
+        tbs = [tb for _, tb in runs]
+        if all(t.position_matrix is not None for t in tbs) and tb0.position_matrix is not None \
+                and len(runs) == 1:
+            dpos[comp] = {R: (tbs[0].position_matrix[R] - tb0.position_matrix[R]) / runs[0][0]
+                          for R in tb0.position_matrix if R in tbs[0].position_matrix}
+    return StrainVertex(D, amps, dpos or None, srcs, lin)
 
 
 def fourier(HR, k_red):
@@ -286,4 +375,4 @@ def symmetrize(tb0, vertex, symprec=None, time_reversal=True):
         removed = max(np.abs(out[c].get(R, z) - vertex.D[c].get(R, z)).max()
                       for R in set(out[c]) | set(vertex.D[c]))
         report[c] = {"removed_max": float(removed), "max_D": float(scale)}
-    return StrainVertex(out, dict(vertex.amplitudes), vertex.dpos, dict(vertex.sources)), report
+    return StrainVertex(out, dict(vertex.amplitudes), vertex.dpos, dict(vertex.sources), dict(vertex.linearity)), report

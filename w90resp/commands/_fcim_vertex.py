@@ -54,14 +54,14 @@ def run(args, tb, sym_report, mu, moments):
         vertex = sv.vertex_from_pairs(raw0, strained)
     except ValueError as err:
         raise UserError(f"--strain-vertex: {err}") from None
-    vertex.sources = {c: os.path.normpath(d) for c, d in zip(vertex.components, args.strain_vertex)}
     comps = vertex.components
     complete = set(comps) == set(STRAIN_COMPONENTS)
     symmetry = complete and not args.no_symmetry
     if not args.quiet:
         for c in comps:
-            print(f"strain vertex D_{c}: eps = {vertex.amplitudes[c]:+g} from {vertex.sources[c]}; "
-                  f"uniform part {vertex.uniform_shift(c):+.3f} eV per unit strain")
+            print(f"strain vertex D_{c}: {vertex.sources[c]}; uniform part "
+                  f"{vertex.uniform_shift(c):+.3f} eV per unit strain"
+                  + (f"; linearity {vertex.linearity[c]:.1e}" if c in vertex.linearity else ""))
         if not complete:
             print(f"note: strain components {comps} only: the k-sum runs without the point group "
                   f"(symmetrization needs all of {STRAIN_COMPONENTS})")
@@ -118,7 +118,9 @@ def run(args, tb, sym_report, mu, moments):
               "formula": "Koyama, Koretsune, Hattori Eq. (34) with g_lambda Q_lambda -> D(k) "
                          "(w90resp.responses.fcim_vertex)",
               "strain_vertex": {c: {"amplitude": vertex.amplitudes[c], "source": vertex.sources[c],
-                                    "uniform_shift_eV": vertex.uniform_shift(c)} for c in order},
+                                    "uniform_shift_eV": vertex.uniform_shift(c),
+                                    "linearity": vertex.linearity.get(c)} for c in order},
+              "strain_vertex_folders": [os.path.normpath(d) for d in args.strain_vertex],
               "vertex_symmetry_residual_max": worst,
               "vertex_symmetrization": vertex_sym or "not symmetrized (needs all of xx, yy, xy)",
               "vertex_reference": "f_*: D as measured, eigenvalues referred to the DFT cell-"

@@ -437,6 +437,8 @@ def load_wannier90(seedname, orbitals=None, spin_order=None, periodic=None,
         params["fermi_energy_source"] = ef_src
     if notes:
         params["notes"] = notes
+    if mp_grid is not None:
+        params["mp_grid"] = [int(x) for x in mp_grid]
     return TightBinding(
         name=name or os.path.basename(seedname), real_lattice=real_lattice, orbitals=orbs,
         hoppings=hoppings, periodic=tuple(periodic), energy_unit="eV", length_unit="Angstrom",

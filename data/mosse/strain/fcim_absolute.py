@@ -2,8 +2,8 @@
 """FCIM of MoSSe in absolute units from the strained runs of this folder.
 
 Usage: python3 fcim_absolute.py [--nk N] [--kT E] [--eta E] [--json FILE] [FOLDER ...]
-(default: every complete run folder here, one per strain component; the first of each
-component is used).
+(default: every complete run folder here; two runs of one component, e.g. +-0.5 %, give
+the central difference).
 
 Prints, per strain component: the vertex's uniform part, its best on-site Mo-d quadrupole
 form g_lambda Q_lambda (w90resp.strain_vertex.onsite_fit) with the share of |D|^2 it
@@ -44,14 +44,12 @@ def main(argv=None):
     folders = a.folders or sorted(d for d in glob.glob(os.path.join(HERE, "*_[+-]*"))
                                   if os.path.exists(os.path.join(d, "MoSSe_tb.dat.gz")))
     raw0 = load_wannier90(os.path.join(os.path.dirname(HERE), "MoSSe"))
-    runs, seen = [], set()
-    for d in folders:
-        tb = load_wannier90(os.path.join(d, "MoSSe"))
-        comp = sv.strain_between(raw0.real_lattice, tb.real_lattice)[0]
-        if comp not in seen:
-            seen.add(comp)
-            runs.append((os.path.basename(os.path.normpath(d)), tb))
+    runs = [(os.path.basename(os.path.normpath(d)), load_wannier90(os.path.join(d, "MoSSe")))
+            for d in folders]
     vertex = sv.vertex_from_pairs(raw0, [tb for _, tb in runs])
+    for c in vertex.components:
+        print(f"D_{c}: {vertex.sources[c]}"
+              + (f"; linearity of the one-sided vertices {vertex.linearity[c]:.2e}" if c in vertex.linearity else ""))
     if set(vertex.D) == set(sv.COMPONENTS):
         vertex, rep = sv.symmetrize(raw0, vertex)
         print("vertex symmetrized (C3v + time reversal): removed "
