@@ -7,7 +7,7 @@ the central difference).
 
 Prints, per strain component: the vertex's uniform part, its best on-site Mo-d quadrupole
 form g_lambda Q_lambda (w90resp.strain_vertex.onsite_fit) with the share of |D|^2 it
-cannot carry, then for mu from 0.6 eV below to 0.05 eV above the valence-band top at K:
+cannot carry, then for mu from 1.5 eV below to 0.05 eV above the valence-band top at K:
 M_z per strain gradient along x (f_{z x}) in mu_B nm^-2 per (1 % strain per micrometre)
 with the full vertex, with its uniform part removed, and with the on-site fit alone, and
 the change on doubling nk.  The Hamiltonian is symmetrized as `w90resp fcim` does.
@@ -57,7 +57,7 @@ def main(argv=None):
     tb, _ = symmetrize_hamiltonian(raw0)
     E_K = np.linalg.eigvalsh(tb.hamiltonian(np.array([[1 / 3, 1 / 3, 0]])))[0]
     vbm = E_K[13]
-    mu = vbm + np.arange(-0.60, 0.0501, 0.01)
+    mu = vbm + np.arange(-1.50, 0.0501, 0.01)
     modd = lambda o: o.species == "Mo" and o.shell == "d"   # noqa: E731
     flat = vertex.without_uniform_shift()
     order = [c for c in fv.STRAIN_COMPONENTS if c in vertex.D]
@@ -90,23 +90,46 @@ def main(argv=None):
                             ("full_2nk", [vertex.D[c] for c in order], 2 * a.nk)):
         r = fv.fcim_vertex_response(tb, verts, mu, a.kT, a.eta, nk, **kw)
         res[name] = -TO_LAB * (r["L"] + G_SPIN * r["S"])
+    scale_all = np.abs(res["full"][:, 2]).max()
     for i, c in enumerate(order):
-        print(f"M_z per d_x eps_{c} (mu_B nm^-2 per 1 %/um):")
+        b = int(np.argmax(np.abs(res["full"][:, 2, :2, i]).max(axis=0)))      # gradient x or y
+        d = "xy"[b]
+        full = res["full"][:, 2, b, i]
+        if np.abs(full).max() < 1e-8 * scale_all:
+            print(f"M_z per d_x,y eps_{c}: zero (below 1e-8 of the largest component)")
+            continue
+        print(f"M_z per d_{d} eps_{c} (mu_B nm^-2 per 1 %/um):")
         print("   mu - E_VBM    full     uniform part removed   on-site fit")
-        for j in range(0, len(mu), 10):
-            print(f"   {mu[j] - vbm:+.3f}   {res['full'][j, 2, 0, i]:+.4e}   "
-                  f"{res['traceless'][j, 2, 0, i]:+.4e}   {res['onsite_fit'][j, 2, 0, i]:+.4e}")
-        full = res["full"][:, 2, 0, i]
+        for j in range(0, len(mu), 15):
+            print(f"   {mu[j] - vbm:+.3f}   {full[j]:+.4e}   "
+                  f"{res['traceless'][j, 2, b, i]:+.4e}   {res['onsite_fit'][j, 2, b, i]:+.4e}")
         jpk = int(np.argmax(np.abs(full)))
         jv = int(np.argmin(np.abs(mu - vbm)))
-        conv = np.abs(res["full_2nk"][:, 2, 0, i] - full).max() / np.abs(full).max()
-        print(f"   at the valence-band top: {full[jv]:+.4e}; peak {full[jpk]:+.4e} at mu - E_VBM = "
-              f"{mu[jpk] - vbm:+.3f} eV; on-site fit / full at the peak: "
-              f"{res['onsite_fit'][jpk, 2, 0, i] / full[jpk]:.3f}; change on doubling nk: {conv:.1e}")
-        out[f"Mz_dx_{c}"] = {"full": full.tolist(), "traceless": res["traceless"][:, 2, 0, i].tolist(),
-                             "onsite_fit": res["onsite_fit"][:, 2, 0, i].tolist(),
-                             "at_vbm": float(full[jv]), "peak": float(full[jpk]),
-                             "peak_mu_minus_vbm": float(mu[jpk] - vbm), "nk_doubling_change": float(conv)}
+        conv = np.abs(res["full_2nk"][:, 2, b, i] - full).max() / np.abs(full).max()
+        print(f"   at the valence-band top: {full[jv]:+.4e}; largest {full[jpk]:+.4e} at mu - E_VBM = "
+              f"{mu[jpk] - vbm:+.3f} eV; on-site fit / full there: "
+              f"{res['onsite_fit'][jpk, 2, b, i] / full[jpk]:.3f}; change on doubling nk: {conv:.1e}")
+        out[f"Mz_d{d}_{c}"] = {"full": full.tolist(), "traceless": res["traceless"][:, 2, b, i].tolist(),
+                               "onsite_fit": res["onsite_fit"][:, 2, b, i].tolist(),
+                               "at_vbm": float(full[jv]), "largest": float(full[jpk]),
+                               "largest_mu_minus_vbm": float(mu[jpk] - vbm), "nk_doubling_change": float(conv)}
+    if set(order) == set(fv.STRAIN_COMPONENTS):
+        # Neumann (C3v) for the absolute response, from a k sum without the point group
+        from w90resp.symmetry import check_tensor, point_group_from_structure
+        from w90resp.symmetry.neumann import ResponseSpec
+        spec = ResponseSpec("fcim-strain", ("axial", "polar", "polar", "polar"), "spatial", "F",
+                            "FCIM per Cartesian strain gradient F_{a b ij}")
+        mus = mu[::13]
+        r = fv.fcim_vertex_response(tb, [vertex.D[c] for c in order], mus, a.kT, a.eta, a.nk,
+                                    components=order, symmetry=False)
+        pg = point_group_from_structure(os.path.join(os.path.dirname(HERE), "MoSSe.win"))
+        out["neumann"] = {}
+        for m in ("L", "S"):
+            T = fv.strain_to_cartesian(r[m], order)
+            rep = check_tensor(spec, T, pg, forbidden_tol=1e-8, relation_tol=1e-8, raise_error=False)
+            print(f"Neumann check ({pg.hm}) of the unsymmetrized k sum with the symmetrized vertex "
+                  f"({m}), forbidden and relations at 1e-8 of the largest component: {rep.text()}")
+            out["neumann"][m] = rep.ok
     if a.json:
         with open(a.json, "w") as fh:
             json.dump(out, fh, indent=1)
