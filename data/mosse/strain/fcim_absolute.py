@@ -105,14 +105,22 @@ def main(argv=None):
                   f"{res['traceless'][j, 2, b, i]:+.4e}   {res['onsite_fit'][j, 2, b, i]:+.4e}")
         jpk = int(np.argmax(np.abs(full)))
         jv = int(np.argmin(np.abs(mu - vbm)))
-        conv = np.abs(res["full_2nk"][:, 2, b, i] - full).max() / np.abs(full).max()
+        change = np.abs(res["full_2nk"][:, 2, b, i] - full) / np.abs(full).max()
+        conv = change.max()
+        jc = int(np.argmax(change))
+        at = {"vbm": float(change[jv] * np.abs(full).max() / max(abs(full[jv]), 1e-300)),
+              "largest": float(change[jpk] * np.abs(full).max() / abs(full[jpk]))}
         print(f"   at the valence-band top: {full[jv]:+.4e}; largest {full[jpk]:+.4e} at mu - E_VBM = "
               f"{mu[jpk] - vbm:+.3f} eV; on-site fit / full there: "
-              f"{res['onsite_fit'][jpk, 2, b, i] / full[jpk]:.3f}; change on doubling nk: {conv:.1e}")
+              f"{res['onsite_fit'][jpk, 2, b, i] / full[jpk]:.3f}")
+        print(f"   change on doubling nk (relative): {at['vbm']:.1e} at the valence-band top, "
+              f"{at['largest']:.1e} at the largest value, {conv:.1e} of the largest value at worst "
+              f"(mu - E_VBM = {mu[jc] - vbm:+.3f} eV)")
         out[f"Mz_d{d}_{c}"] = {"full": full.tolist(), "traceless": res["traceless"][:, 2, b, i].tolist(),
                                "onsite_fit": res["onsite_fit"][:, 2, b, i].tolist(),
                                "at_vbm": float(full[jv]), "largest": float(full[jpk]),
-                               "largest_mu_minus_vbm": float(mu[jpk] - vbm), "nk_doubling_change": float(conv)}
+                               "largest_mu_minus_vbm": float(mu[jpk] - vbm), "nk_doubling_change": float(conv),
+                               "nk_doubling_change_at": at}
     if set(order) == set(fv.STRAIN_COMPONENTS):
         # Neumann (C3v) for the absolute response, from a k sum without the point group
         from w90resp.symmetry import check_tensor, point_group_from_structure
