@@ -283,3 +283,40 @@ def prepare_wannier_input(args, quiet=False):
     if args.no_symmetrize_hamiltonian or not tb.atoms:
         return tb, None
     return symmetrize_input(tb, args, quiet=quiet)
+
+
+def prepare_2d_interband_run(args, defined, vanishes, positions_use):
+    """Setup shared by the 2D interband commands (orbital-me, nonlinear-hall): checks --T
+    and --nk, loads --model or --seedname (Hamiltonian symmetrization report kept in the
+    parameters), the mu grid, the 2D check, --magmoms for models, the nonmagnetic note, and
+    drops the off-diagonal position matrix (these families use orbital positions only).
+
+    ``defined``: what is defined per unit area/width (error text); ``vanishes``: what is
+    zero by time reversal (note text); ``positions_use``: why only the diagonal is used.
+    Returns (tb, mu, symmetry, positions_note or None).
+    """
+    if not args.T > 0:
+        raise UserError("--T must be positive (k_B T in energy units)")
+    if args.nk < 1:
+        raise UserError("--nk must be positive")
+    if args.model:
+        from ..models import get_model
+        tb = get_model(args.model)
+    else:
+        tb, report = prepare_wannier_input(args)
+        tb.parameters = dict(tb.parameters, hamiltonian_symmetrization=report)
+    mu = mu_grid(args, tb=tb)
+    if tb.dimension != 2:
+        raise UserError(f"system '{tb.name}' is not 2D: {defined} (periodic along a1, a2)")
+    if args.magmoms and args.model:
+        apply_magmoms(tb, args.magmoms)
+    symmetry = not args.no_symmetry
+    if symmetry and tb.magnetic_moments is None and tb.atoms:
+        print(f"note: nonmagnetic input (time reversal is a symmetry): {vanishes} by "
+              "symmetry; pass --magmoms for a magnet")
+    positions_note = None
+    if tb.position_matrix is not None:
+        positions_note = f"diagonal: {positions_use}"
+        print(f"note: position matrix {positions_note}")
+        tb.position_matrix = None
+    return tb, mu, symmetry, positions_note

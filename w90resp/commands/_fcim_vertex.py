@@ -80,12 +80,11 @@ def run(args, tb, sym_report, mu, moments):
     flat = vertex.without_uniform_shift()
     traceless = [flat.D[c] for c in order]
     try:
-        res = fcim_vertex_response(tb, full, mu, args.kT, args.eta, args.nk, moments,
-                                   components=order, symmetry=symmetry,
-                                   degen_thresh=args.degen_thresh)
-        res0 = fcim_vertex_response(tb, traceless, mu, args.kT, args.eta, args.nk, moments,
-                                    components=order, symmetry=symmetry,
-                                    degen_thresh=args.degen_thresh)
+        both = fcim_vertex_response(tb, {"full": full, "traceless": traceless}, mu, args.kT,
+                                    args.eta, args.nk, moments, components=order,
+                                    symmetry=symmetry, degen_thresh=args.degen_thresh)
+        res = {m: both[f"{m}__full"] for m in moments}
+        res0 = {m: both[f"{m}__traceless"] for m in moments}
     except ValueError as err:
         raise UserError(str(err)) from None
     elapsed = time.perf_counter() - t0

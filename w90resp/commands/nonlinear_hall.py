@@ -6,8 +6,7 @@ import numpy as np
 
 from ..errors import UserError
 from ._common import (add_degeneracy_option, add_run_options, add_wannier_options,
-                      apply_magmoms, degeneracy_record, max_memory_bytes, mu_grid, mu_record,
-                      prepare_wannier_input)
+                      degeneracy_record, max_memory_bytes, mu_record, prepare_2d_interband_run)
 
 NAME = "nonlinear-hall"
 HELP = "intrinsic nonlinear Hall chi_abc and nonlinear anomalous Ettingshausen currents (2D)"
@@ -43,15 +42,6 @@ def add_arguments(parser):
                         "currents versus mu")
 
 
-def load_system(args):
-    if args.model:
-        from ..models import get_model
-        return get_model(args.model)
-    tb, report = prepare_wannier_input(args)
-    tb.parameters = dict(tb.parameters, hamiltonian_symmetrization=report)
-    return tb
-
-
 def plot(path, mu, chi, heat, units, title):
     import matplotlib
     matplotlib.use("Agg")
@@ -81,27 +71,11 @@ def run(args):
     from ..output import system_summary, write_json
     from ..responses import nonlinear_hall as nlh
     from ..responses.orbital_me import OrbitalME
-    if not args.T > 0:
-        raise UserError("--T must be positive (k_B T in energy units)")
-    if args.nk < 1:
-        raise UserError("--nk must be positive")
-    tb = load_system(args)
-    mu = mu_grid(args, tb=tb)
-    if tb.dimension != 2:
-        raise UserError(f"system '{tb.name}' is not 2D: the currents are defined per unit width "
-                        "of a 2D system (periodic along a1, a2)")
-    if args.magmoms and args.model:
-        apply_magmoms(tb, args.magmoms)
-    symmetry = not args.no_symmetry
-    if symmetry and tb.magnetic_moments is None and tb.atoms:
-        print("note: nonmagnetic input (time reversal is a symmetry): the intrinsic nonlinear "
-              "Hall current vanishes by symmetry; pass --magmoms for a magnet")
-    positions_note = None
-    if tb.position_matrix is not None:
-        positions_note = ("diagonal: the Berry connection polarizability uses orbital positions "
-                          "only (the file's off-diagonal r_mn(R) is not used)")
-        print(f"note: position matrix {positions_note}")
-        tb.position_matrix = None
+    tb, mu, symmetry, positions_note = prepare_2d_interband_run(
+        args, 'the currents are defined per unit width of a 2D system',
+        'the intrinsic nonlinear Hall current vanishes',
+        "the Berry connection polarizability uses orbital positions only (the file's "
+        "off-diagonal r_mn(R) is not used)")
     kw = {"degen_thresh": args.degen_thresh}
     from ..convergence import report as resolution_report
     resolution = resolution_report(tb, mu, args.nk, 0.5 * args.T, "k_B T/2", kT=args.T)

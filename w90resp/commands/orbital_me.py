@@ -4,7 +4,7 @@ import time
 import numpy as np
 
 from ..errors import UserError
-from ._common import add_degeneracy_option, degeneracy_record, add_run_options, add_wannier_options, max_memory_bytes, apply_magmoms, mu_grid, mu_record, prepare_wannier_input
+from ._common import prepare_2d_interband_run, add_degeneracy_option, degeneracy_record, add_run_options, add_wannier_options, max_memory_bytes, mu_record
 
 NAME = "orbital-me"
 HELP = "intrinsic orbital magnetoelectric chi and magnetothermal alpha of a 2D system"
@@ -42,15 +42,6 @@ def add_arguments(parser):
     parser.add_argument("--plot", metavar="FILE", help="PNG of chi and alpha versus mu")
 
 
-def load_system(args):
-    if args.model:
-        from ..models import get_model
-        return get_model(args.model)
-    tb, report = prepare_wannier_input(args)
-    tb.parameters = dict(tb.parameters, hamiltonian_symmetrization=report)
-    return tb
-
-
 def plot(path, mu, chi, alpha, units, title):
     import matplotlib
     matplotlib.use("Agg")
@@ -75,30 +66,11 @@ def run(args):
     from .. import runner
     from ..output import system_summary, write_json
     from ..responses import orbital_me as om
-    if args.T <= 0:
-        raise UserError("--T must be positive (k_B T in energy units)")
-    if args.nk < 1:
-        raise UserError("--nk must be positive")
-    tb = load_system(args)
-    mu = mu_grid(args, tb=tb)
-    if tb.dimension != 2:
-        raise UserError(f"system '{tb.name}' is not 2D: chi^int and alpha^int are defined per "
-                        "unit area for 2D systems (periodic along a1, a2)")
-    if args.magmoms and args.model:
-        apply_magmoms(tb, args.magmoms)
-    symmetry = not args.no_symmetry
-    if symmetry and tb.magnetic_moments is None and tb.atoms:
-        print("note: nonmagnetic input (time reversal is a symmetry): chi and alpha vanish by "
-              "symmetry; pass --magmoms for a magnet")
-    positions_note = None
-    if tb.position_matrix is not None:
-        # Lambda (Eq. 11) needs k-derivatives of the interband connection (metric dipole),
-        # i.e. of the position matrix too; only the orbital-position (diagonal) form exists
-        positions_note = ("diagonal: the orbital-ME family uses orbital positions only (the "
-                          "file's off-diagonal r_mn(R) is not used: Eq. 11 would need its "
-                          "k-derivatives)")
-        print(f"note: position matrix {positions_note}")
-        tb.position_matrix = None
+    tb, mu, symmetry, positions_note = prepare_2d_interband_run(
+        args, 'chi^int and alpha^int are defined per unit area for 2D systems',
+        'chi and alpha vanish',
+        "the orbital-ME family uses orbital positions only (the file's off-diagonal r_mn(R) "
+        "is not used: Eq. 11 would need its k-derivatives)")
     kw = {"degen_thresh": args.degen_thresh}
     from ..convergence import report as resolution_report
     # the Fermi-surface form of the metric-dipole term needs about twice the resolution of a

@@ -166,12 +166,20 @@ def fcim_vertex_response(tb, vertices, mu, kT, eta, nk, moments=("L", "S"), basi
                          degen_thresh=DEGEN_THRESH, max_fft=None, progress=False):
     """f^lambda_{ab} of ``tb`` with the vertices (list of {R: matrix}, one per component).
 
+    ``vertices`` may also be a dict {tag: list}: several vertex sets (e.g. a vertex, its
+    traceless part and its on-site fit) evaluated in one k sum, sharing the
+    diagonalization and the band-basis velocity and moments; the results are then keyed
+    '<moment>[_<part>]__<tag>'.
     Returns {moment[_part]: (nmu, 3, 3, ncomp)} [mu][alpha][beta][component].
     ``symmetry`` (default: only if the basis is complete) reduces K-points with the point
     group and symmetrizes; it needs every component of the basis.
     """
     from .. import runner
-    ncomp = len(vertices)
+    sets = vertices if isinstance(vertices, dict) else {None: vertices}
+    ncomps = {len(v) for v in sets.values()}
+    if len(ncomps) != 1:
+        raise ValueError("every vertex set needs the same components")
+    ncomp = ncomps.pop()
     complete = basis == "quadrupole" or set(components[:ncomp]) == set(STRAIN_COMPONENTS)
     if symmetry is None:
         symmetry = complete
@@ -180,16 +188,19 @@ def fcim_vertex_response(tb, vertices, mu, kT, eta, nk, moments=("L", "S"), basi
                          f"{STRAIN_COMPONENTS}; got {tuple(components[:ncomp])}")
     mu = np.atleast_1d(np.asarray(mu, dtype=float))
     system = runner.prepare_system(tb, symmetry=symmetry)
-    attach_vertex(system, vertices)
     ops = tb.operators()
     calcs = {}
-    for m in moments:
-        for part in parts:
-            name = m if part == "total" else f"{m}_{part}"
-            calcs[name] = FCIMVertex(ops[m], m, mu, kT, eta, ncomp, basis=basis,
-                                     components=components, part=part,
-                                     cell_measure=tb.cell_measure, degen_thresh=degen_thresh,
-                                     periodic=tb.periodic)
+    for tag, verts in sets.items():
+        key = VERTEX_KEY if tag is None else f"{VERTEX_KEY}_{tag}"
+        attach_vertex(system, verts, key=key)
+        for m in moments:
+            for part in parts:
+                name = m if part == "total" else f"{m}_{part}"
+                name = name if tag is None else f"{name}__{tag}"
+                calcs[name] = FCIMVertex(ops[m], m, mu, kT, eta, ncomp, basis=basis,
+                                         components=components, part=part, key=key,
+                                         cell_measure=tb.cell_measure,
+                                         degen_thresh=degen_thresh, periodic=tb.periodic)
     raw = runner.run(tb, calcs, nk, symmetry=symmetry, system=system, max_fft=max_fft,
                      progress=progress)
     return {n: calcs[n].from_result(v) for n, v in raw.items()}

@@ -83,13 +83,12 @@ def main(argv=None):
             [1.0 if modd(o) else 0.0 for o in raw0.orbitals])
         fitD.append({(0, 0, 0): blk})
     kw = dict(components=order, symmetry=None)
-    res = {}
-    for name, verts, nk in (("full", [vertex.D[c] for c in order], a.nk),
-                            ("traceless", [flat.D[c] for c in order], a.nk),
-                            ("onsite_fit", fitD, a.nk),
-                            ("full_2nk", [vertex.D[c] for c in order], 2 * a.nk)):
-        r = fv.fcim_vertex_response(tb, verts, mu, a.kT, a.eta, nk, **kw)
-        res[name] = -TO_LAB * (r["L"] + G_SPIN * r["S"])
+    sets = {"full": [vertex.D[c] for c in order], "traceless": [flat.D[c] for c in order],
+            "onsite_fit": fitD}
+    r = fv.fcim_vertex_response(tb, sets, mu, a.kT, a.eta, a.nk, **kw)          # one k sum
+    res = {n: -TO_LAB * (r[f"L__{n}"] + G_SPIN * r[f"S__{n}"]) for n in sets}
+    r2 = fv.fcim_vertex_response(tb, sets["full"], mu, a.kT, a.eta, 2 * a.nk, **kw)
+    res["full_2nk"] = -TO_LAB * (r2["L"] + G_SPIN * r2["S"])
     scale_all = np.abs(res["full"][:, 2]).max()
     for i, c in enumerate(order):
         b = int(np.argmax(np.abs(res["full"][:, 2, :2, i]).max(axis=0)))      # gradient x or y
